@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+// Without a CPU target the compiler lowers every SIMD multiply-add to a library call
+// (0.8 GFLOP/s instead of ~90), so the modules with hot loops are compiled for the CPU that
+// builds them, like `-march=native`: AVX-512 where the CPU has it, else AVX2+FMA.
+// (The manifest runs on the building machine, so it can read that machine's CPU flags.)
+let cpuFlags: Set<Substring> = {
+    #if os(Linux) && arch(x86_64)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+    else { return [] }
+    return Set(line.split(separator: " "))
+    #else
+    return []
+    #endif
+}()
+let targetCPU: String? =
+    ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy { cpuFlags.contains($0) } ? "skylake-avx512"
+    : ["avx2", "fma", "f16c"].allSatisfy { cpuFlags.contains($0) } ? "haswell"
+    : nil
+let fastMath: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+
+let package = Package(
+    name: "Pare",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pare", targets: ["PareCLI"]),
+        .executable(name: "pare-bench", targets: ["PareBench"]),
+        .library(name: "Pare", targets: ["Pare"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // Tensors, dtypes, SIMD kernels, weight encodings, safetensors.
+        .target(name: "PareTensor", swiftSettings: fastMath),
+        // Layers, models, training, datasets, evaluation.
+        .target(name: "PareNN", dependencies: ["PareTensor"], swiftSettings: fastMath),
+        // The compression methods, one folder per family.
+        .target(name: "PareCompress", dependencies: ["PareNN", "PareTensor"], swiftSettings: fastMath),
+        // The SQL of migrations/ and queries/, embedded at build time by the EmbedSQL plugin.
+        .target(name: "PareSQL", plugins: ["EmbedSQLPlugin"]),
+        .executableTarget(name: "EmbedSQLTool"),
+        .plugin(name: "EmbedSQLPlugin", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
+                path: "Sources/EmbedSQLPlugin"),
+        // SQLite through GRDB: migrations, recording, blobs, queries, export.
+        .target(name: "PareStore", dependencies: [
+            "PareTensor", "PareSQL", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Orchestration: load → compress → evaluate → record.
+        .target(name: "Pare", dependencies: ["PareTensor", "PareNN", "PareCompress", "PareStore"],
+                swiftSettings: fastMath),
+        // The `pare` executable: thin argument-parser commands over Pare.
+        .executableTarget(name: "PareCLI", dependencies: [
+            "Pare", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Sources/pare"),
+        // Benchmarks (release build, never part of the test run).
+        .executableTarget(name: "PareBench", dependencies: ["Pare"], swiftSettings: fastMath),
+
+        .testTarget(name: "PareTensorTests", dependencies: ["PareTensor"]),
+        .testTarget(name: "PareNNTests", dependencies: ["PareNN"]),
+        .testTarget(name: "PareCompressTests", dependencies: ["PareCompress"]),
+        .testTarget(name: "PareStoreTests", dependencies: ["PareStore"]),
+        .testTarget(name: "PareTests", dependencies: ["Pare"]),
+        .testTarget(name: "PareCLITests", dependencies: ["Pare"]),
+    ]
+)
