@@ -1,0 +1,61 @@
+import PareNN
+import PareTensor
+
+/// One compression method: a small value type holding its validated config, plus one entry
+/// point, as each of PyTorch's pruning methods only computes a mask. Methods know nothing of
+/// SQLite or the command line.
+public protocol CompressionMethod: Sendable {
+    /// The name users type after `--method`, e.g. "prune-magnitude".
+    static var name: String { get }
+    /// One line for `pare methods` and `--help`.
+    static var summary: String { get }
+    /// Reads and validates `--set key=value` settings; throws `ConfigError` (one clear
+    /// sentence) on an unknown key or an impossible value, before anything runs.
+    init(settings: Settings) throws
+    /// The full config as recorded: every option with its effective value, defaults included.
+    var config: [String: ConfigValue] { get }
+    /// Compresses `model`; never mutates the caller's copy.
+    func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult
+}
+
+extension CompressionMethod {
+    public var name: String { Self.name }
+}
+
+/// What a method may use besides the model.
+public struct CompressionContext: Sendable {
+    /// Calibration inputs (`--calib`): activation statistics for Wanda, SparseGPT, GPTQ, static quantization.
+    public var calibration: Dataset?
+    /// Training data (`--train`), for fine-tuning, QAT and distillation.
+    public var training: Dataset?
+    public var seed: UInt64
+    /// Called with (fraction done 0…1, short label) on long work; drawn as a progress bar by the CLI.
+    public var progress: @Sendable (Double, String) -> Void
+
+    public init(calibration: Dataset? = nil, training: Dataset? = nil, seed: UInt64 = 0,
+                progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) {
+        self.calibration = calibration
+        self.training = training
+        self.seed = seed
+        self.progress = progress
+    }
+}
+
+/// A compressed model and what the method has to say about it.
+public struct CompressionResult: Sendable {
+    public var model: Model
+    /// Remarks recorded with the run (e.g. "fc3 left dense: factoring would not reduce parameters").
+    public var notes: [String]
+    /// Method-specific metrics beyond the common vocabulary (e.g. "sparsity"), step 0.
+    public var extraMetrics: [String: Double]
+    /// Training curves: (metric key, step ≥ 1, value), e.g. ("train_loss", epoch, 0.31).
+    public var curves: [(key: String, step: Int, value: Double)]
+
+    public init(model: Model, notes: [String] = [], extraMetrics: [String: Double] = [:],
+                curves: [(key: String, step: Int, value: Double)] = []) {
+        self.model = model
+        self.notes = notes
+        self.extraMetrics = extraMetrics
+        self.curves = curves
+    }
+}
