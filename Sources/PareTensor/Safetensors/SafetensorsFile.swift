@@ -49,12 +49,18 @@ public struct SafetensorsFile: Sendable {
 
     public static func read(contentsOf url: URL) throws -> SafetensorsFile {
         let source = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+            throw SafetensorsError("Cannot read safetensors file \(source): no such file; check the path.")
+        }
+        guard !isDirectory.boolValue else {
+            throw SafetensorsError("Cannot read safetensors file \(source): it is a directory, not a file.")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            throw SafetensorsError("Cannot read safetensors file \(source): \(reason).")
+            throw SafetensorsError("Cannot read safetensors file \(source): \(Self.ioReason(error)).")
         }
         return try read(bytes: [UInt8](data), source: source)
     }
@@ -207,6 +213,17 @@ public struct SafetensorsFile: Sendable {
         }.joined(separator: ",") + "]"
     }
 
+    /// The operating system's reason for an I/O error, without trailing punctuation.
+    static func ioReason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        var text = ns.localizedFailureReason ?? ns.localizedDescription
+        while text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     // MARK: Writing
 
     /// The file's bytes: tensors laid out contiguously in `tensors` order; a compact header with
@@ -262,11 +279,15 @@ public struct SafetensorsFile: Sendable {
         let bytes = serialized()
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SafetensorsError("Cannot write safetensors file \(url.path): the directory \(directory.path) does not exist.")
+        }
         do {
             try Data(bytes).write(to: temporary)
         } catch {
-            let reason = (error as NSError).localizedFailureReason ?? error.localizedDescription
-            throw SafetensorsError("Cannot write safetensors file \(url.path): \(reason).")
+            try? FileManager.default.removeItem(at: temporary)
+            throw SafetensorsError("Cannot write safetensors file \(url.path): \(Self.ioReason(error)).")
         }
         if rename(temporary.path, url.path) != 0 {
             let reason = String(cString: strerror(errno))
