@@ -23,7 +23,10 @@ public enum Trainer {
             precondition(mask.shape == net.weights[i].shape, "mask \(mask.shape) for layer \(i)'s weight \(net.weights[i].shape)")
             return mask.data
         }
-        for i in 0..<net.layerCount { if let mask = masks[i] { multiplyInPlace(&net.weights[i], Tensor(shape: net.weights[i].shape, data: mask)) } }
+        for i in 0..<net.layerCount {
+            guard let mask = masks[i] else { continue }
+            for j in mask.indices where mask[j] == 0 { net.weights[i].data[j] = 0 }   // +0, not −0
+        }
 
         let adam = config.optimizer
         var weightStates = net.weights.map { AdamState(count: $0.count) }
