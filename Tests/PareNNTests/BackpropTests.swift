@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import PareTensor
-@testable import PareNN
+import PareNN
 
 @Suite struct BackpropTests {
     let x = Tensor(shape: [4, 3], data: [0.5, -1, 2, 1.5, 0.3, -0.7, -0.2, 0.9, 0.4, 1, 1, -1])

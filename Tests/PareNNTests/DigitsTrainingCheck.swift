@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import PareTensor
-@testable import PareNN
+import PareNN
 
 /// The real-data sanity check: too slow for the debug test run, so it runs only when asked:
 /// `PARE_DIGITS=1 swift test -c release --filter digitsTeacherAccuracy`.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import PareTensor
-@testable import PareNN
+import PareNN
 
 @Suite struct EvaluatorTests {
     /// Rows labelled by the model's own predictions, so its accuracy is exactly 1.

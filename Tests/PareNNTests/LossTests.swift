@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import PareTensor
-@testable import PareNN
+import PareNN
 
 @Suite struct LossTests {
     @Test func crossEntropyValue() {

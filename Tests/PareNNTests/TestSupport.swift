@@ -1,6 +1,6 @@
 import Foundation
 import PareTensor
-@testable import PareNN
+import PareNN
 
 enum Fixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import PareTensor
-@testable import PareNN
+import PareNN
 
 @Suite struct TrainerTests {
     let data = toyDataset(rows: 240)

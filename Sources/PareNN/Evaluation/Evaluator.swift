@@ -196,7 +196,7 @@ public enum Evaluator {
     }
 
     /// Nearest-rank percentile (q in 0…1) of unsorted values.
-    static func percentile(_ values: [Double], _ q: Double) -> Double {
+    public static func percentile(_ values: [Double], _ q: Double) -> Double {
         let sorted = values.sorted()
         let rank = max(1, Int((q * Double(sorted.count)).rounded(.up)))
         return sorted[min(rank, sorted.count) - 1]
