@@ -1,0 +1,33 @@
+import GRDB
+
+extension Store {
+    /// Finished runs ranked by one metric's final value (`queries/leaderboard.sql`).
+    ///
+    /// Columns: rank, run, name, method, the metric, then the headline metrics (accuracy,
+    /// size_bytes, compression_ratio, latency_ms_p50) other than the ranked one. Equal values
+    /// share a rank (1, 2, 2, 4) and are listed by run id.
+    /// - Parameters:
+    ///   - ascending: nil for the metric's known direction (higher-is-better when unknown).
+    ///   - limit: at most this many runs (default 10).
+    public func leaderboard(metric: String, ascending: Bool? = nil, filter: String? = nil,
+                            limit: Int = 10) throws -> ResultTable {
+        try requireKnownMetric(metric)
+        let compiled = try CompiledFilter.compile(filter)
+        let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
+        let fetched = try pool.read { db in
+            try ResultTable.fetch(db, sql: SQLText.query("leaderboard", filter: compiled, ascending: ascending),
+                                  arguments: CompiledFilter.arguments(compiled, ["metric": metric, "limit": max(limit, 0)]))
+        }
+        // fetched: run, name, method, value, then the headline metrics.
+        let headline = MetricVocabulary.headline
+        let keep = headline.enumerated().filter { $0.element != metric }.map { 4 + $0.offset }
+        var table = ResultTable(columns: ["rank", "run", "name", "method", metric] + keep.map { fetched.columns[$0] })
+        var rank = 0
+        var previous: TableValue?
+        for (i, row) in fetched.rows.enumerated() {
+            if row[3] != previous { rank = i + 1; previous = row[3] }
+            table.rows.append([.int(Int64(rank))] + row[0..<4] + keep.map { row[$0] })
+        }
+        return table
+    }
+}

@@ -1,0 +1,76 @@
+import PareTensor
+
+/// A base model, identified by the sha256 of its weights.
+public struct ModelInfo: Equatable, Sendable {
+    public var hash: String
+    public var name: String
+    /// The architecture as JSON (e.g. `{"arch":"mlp","dims":[64,256,128,10]}`).
+    public var archJSON: String
+    public var params: Int
+    public var sizeBytes: Int
+
+    public init(hash: String, name: String, archJSON: String, params: Int, sizeBytes: Int) {
+        self.hash = hash; self.name = name; self.archJSON = archJSON
+        self.params = params; self.sizeBytes = sizeBytes
+    }
+}
+
+/// A dataset, identified by the sha256 of its content.
+public struct DatasetInfo: Equatable, Sendable {
+    public var hash: String
+    public var name: String
+    public var rows: Int
+    public var features: Int
+    public var classes: Int
+
+    public init(hash: String, name: String, rows: Int, features: Int, classes: Int) {
+        self.hash = hash; self.name = name; self.rows = rows
+        self.features = features; self.classes = classes
+    }
+}
+
+/// Everything known when a run starts.
+public struct RunStart: Sendable {
+    public var experiment: String
+    public var name: String?
+    public var method: String
+    /// The method's settings, flat (`prune.amount`, `bits`…); stored as typed params.
+    public var config: [String: ConfigValue]
+    public var baseModel: ModelInfo?
+    public var train: DatasetInfo?
+    public var test: DatasetInfo?
+    public var calib: DatasetInfo?
+    /// The previous stage of a pipeline.
+    public var parentRunID: Int64?
+    public var pareVersion: String
+
+    public init(experiment: String = "default", name: String? = nil, method: String,
+                config: [String: ConfigValue] = [:], baseModel: ModelInfo? = nil,
+                train: DatasetInfo? = nil, test: DatasetInfo? = nil, calib: DatasetInfo? = nil,
+                parentRunID: Int64? = nil, pareVersion: String) {
+        self.experiment = experiment; self.name = name; self.method = method; self.config = config
+        self.baseModel = baseModel; self.train = train; self.test = test; self.calib = calib
+        self.parentRunID = parentRunID; self.pareVersion = pareVersion
+    }
+}
+
+/// Everything a finished run produced.
+public struct RunOutcome: Sendable {
+    /// Step 0 is a final value; steps > 0 are curve points.
+    public var metrics: [(key: String, value: Double, step: Int)]
+    /// The compressed weights in their stored encodings, in the order they should come back.
+    public var tensors: [(name: String, tensor: EncodedTensor)]
+    public var notes: [String]
+
+    public init(metrics: [(key: String, value: Double, step: Int)] = [],
+                tensors: [(name: String, tensor: EncodedTensor)] = [], notes: [String] = []) {
+        self.metrics = metrics; self.tensors = tensors; self.notes = notes
+    }
+
+    /// Final (step 0) metrics from a dictionary, in key order.
+    public init(finalMetrics: [String: Double], tensors: [(name: String, tensor: EncodedTensor)] = [],
+                notes: [String] = []) {
+        self.init(metrics: finalMetrics.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value, step: 0) },
+                  tensors: tensors, notes: notes)
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+import PareTensor
+
+extension Store {
+    /// Starts a run: experiment, base model and datasets upserted, the run row written as
+    /// 'running', its config stored canonically and as typed params. One transaction.
+    public func beginRun(_ start: RunStart) throws -> Int64 {
+        let start = try RunWriter.validated(start)
+        return try pool.write { db in try RunWriter.insertRun(db, start) }
+    }
+
+    /// Finishes a running run: blobs, tensors, metrics and notes written and the status set to
+    /// 'finished', all in one transaction, so a failure part-way writes nothing.
+    public func finishRun(_ id: Int64, _ outcome: RunOutcome) throws {
+        try RunWriter.validate(outcome)
+        try pool.write { db in
+            try RunWriter.requireRunning(db, id)
+            try RunWriter.writeOutcome(db, id, outcome)
+        }
+    }
+
+    /// Marks a running run failed with its error. A failed run never has half-written
+    /// tensors or metrics: those are only written by a successful `finishRun`.
+    public func failRun(_ id: Int64, error: String) throws {
+        try pool.write { db in
+            try RunWriter.requireRunning(db, id)
+            try db.cachedStatement(sql: SQLText.query("fail_run")).execute(arguments: ["id": id, "error": error])
+        }
+    }
+
+    /// Records a whole run in one transaction: the fast path for runs whose outcome is known.
+    public func record(_ start: RunStart, _ outcome: RunOutcome) throws -> Int64 {
+        let start = try RunWriter.validated(start)
+        try RunWriter.validate(outcome)
+        return try pool.write { db in
+            let id = try RunWriter.insertRun(db, start)
+            try RunWriter.writeOutcome(db, id, outcome)
+            return id
+        }
+    }
+}
+
+/// The statements that write a run; every one comes from queries/ and is prepared once per
+/// connection (GRDB's statement cache).
+enum RunWriter {
+    static func validated(_ start: RunStart) throws -> RunStart {
+        guard !start.method.isEmpty else { throw StoreError.invalidRecord("the method name is empty") }
+        guard !start.experiment.isEmpty else { throw StoreError.invalidRecord("the experiment name is empty") }
+        if start.config.keys.contains("") { throw StoreError.invalidRecord("a config key is empty") }
+        if let m = start.config["method"], m != .string(start.method) {
+            throw StoreError.invalidRecord("config key 'method' (\(m)) disagrees with the run's method '\(start.method)'")
+        }
+        var start = start
+        start.config["method"] = .string(start.method)
+        return start
+    }
+
+    static func validate(_ outcome: RunOutcome) throws {
+        var seenMetrics = Set<String>()
+        for m in outcome.metrics {
+            if m.key.isEmpty { throw StoreError.invalidRecord("a metric name is empty") }
+            if m.step < 0 { throw StoreError.invalidRecord("metric '\(m.key)' has a negative step \(m.step)") }
+            if !seenMetrics.insert("\(m.step)\u{0}\(m.key)").inserted {
+                throw StoreError.invalidRecord("metric '\(m.key)' is reported twice at step \(m.step)")
+            }
+        }
+        var seenTensors = Set<String>()
+        for t in outcome.tensors {
+            if t.name.isEmpty { throw StoreError.invalidRecord("a tensor name is empty") }
+            if !seenTensors.insert(t.name).inserted { throw StoreError.invalidRecord("tensor '\(t.name)' is stored twice") }
+            if t.tensor.shape.contains(where: { $0 < 0 }) {
+                throw StoreError.invalidRecord("tensor '\(t.name)' has a negative dimension in shape \(t.tensor.shape)")
+            }
+        }
+    }
+
+    static func requireRunning(_ db: Database, _ id: Int64) throws {
+        let status = try String.fetchOne(db.cachedStatement(sql: SQLText.query("run_status")), arguments: ["id": id])
+        guard let status else { throw try Store.unknownRun(db, id) }
+        if status != "running" { throw StoreError.notRunning(id: id, status: status) }
+    }
+
+    static func insertRun(_ db: Database, _ start: RunStart) throws -> Int64 {
+        try db.cachedStatement(sql: SQLText.query("record_experiment")).execute(arguments: ["name": start.experiment])
+        guard let experimentID = try Int64.fetchOne(db.cachedStatement(sql: SQLText.query("experiment_id")),
+                                                    arguments: ["name": start.experiment])
+        else { throw StoreError.invalidRecord("experiment '\(start.experiment)' could not be created") }
+
+        if let model = start.baseModel {
+            try db.cachedStatement(sql: SQLText.query("record_model")).execute(arguments: [
+                "hash": model.hash, "name": model.name, "arch": model.archJSON,
+                "params": model.params, "size_bytes": model.sizeBytes,
+            ])
+        }
+        for dataset in [start.train, start.test, start.calib].compactMap({ $0 }) {
+            try db.cachedStatement(sql: SQLText.query("record_dataset")).execute(arguments: [
+                "hash": dataset.hash, "name": dataset.name, "rows": dataset.rows,
+                "features": dataset.features, "classes": dataset.classes,
+            ])
+        }
+
+        let config = CanonicalJSON.object(start.config)
+        try db.cachedStatement(sql: SQLText.query("record_run")).execute(arguments: [
+            "experiment_id": experimentID, "name": start.name, "method": start.method,
+            "config": config, "config_hash": SHA256.hex(config.utf8),
+            "base_model_hash": start.baseModel?.hash, "train_dataset_hash": start.train?.hash,
+            "test_dataset_hash": start.test?.hash, "calib_dataset_hash": start.calib?.hash,
+            "parent_run_id": start.parentRunID, "pare_version": start.pareVersion,
+        ])
+        let id = db.lastInsertedRowID
+
+        let param = try db.cachedStatement(sql: SQLText.query("record_param"))
+        for (key, value) in start.config {
+            try param.execute(arguments: ["run_id": id, "key": key, "value": databaseValue(value)])
+        }
+        return id
+    }
+
+    static func writeOutcome(_ db: Database, _ id: Int64, _ outcome: RunOutcome) throws {
+        let metric = try db.cachedStatement(sql: SQLText.query("record_metric"))
+        for m in outcome.metrics {
+            try metric.execute(arguments: ["run_id": id, "key": m.key, "step": m.step,
+                                           "value": m.value.isNaN ? nil : m.value])
+        }
+        if !outcome.tensors.isEmpty {
+            let blob = try db.cachedStatement(sql: SQLText.query("record_blob"))
+            let tensor = try db.cachedStatement(sql: SQLText.query("record_tensor"))
+            for (position, t) in outcome.tensors.enumerated() {
+                let hash = SHA256.hex(t.tensor.payload)
+                try blob.execute(arguments: ["hash": hash, "size": t.tensor.payload.count, "data": Data(t.tensor.payload)])
+                try tensor.execute(arguments: [
+                    "run_id": id, "name": t.name, "position": position, "encoding": t.tensor.encoding,
+                    "dtype": t.tensor.dtype.rawValue, "shape": CanonicalJSON.array(t.tensor.shape),
+                    "meta": CanonicalJSON.object(t.tensor.meta), "blob_hash": hash,
+                ])
+            }
+        }
+        try db.cachedStatement(sql: SQLText.query("finish_run")).execute(arguments: [
+            "id": id, "notes": CanonicalJSON.array(outcome.notes),
+        ])
+        if db.changesCount != 1 { throw StoreError.notRunning(id: id, status: "not running") }
+    }
+
+    /// Params are typed so numbers compare as numbers: booleans as 0/1, NaN as text.
+    static func databaseValue(_ value: ConfigValue) -> DatabaseValue {
+        switch value {
+        case .int(let i): Int64(i).databaseValue
+        case .double(let d): d.isNaN ? "NaN".databaseValue : d.databaseValue
+        case .string(let s): s.databaseValue
+        case .bool(let b): Int64(b ? 1 : 0).databaseValue
+        }
+    }
+}
+
+extension Store {
+    /// The error for a run id that does not exist, naming the ids that do.
+    static func unknownRun(_ db: Database, _ id: Int64) throws -> StoreError {
+        let row = try Row.fetchOne(db.cachedStatement(sql: SQLText.query("run_id_range")))
+        if let first: Int64 = row?["first"], let last: Int64 = row?["last"] {
+            return .unknownRun(id: id, existing: first...last)
+        }
+        return .unknownRun(id: id, existing: nil)
+    }
+}

@@ -1,0 +1,1 @@
+SELECT id FROM experiments WHERE name = :name

@@ -1,0 +1,19 @@
+-- `pare leaderboard --metric M`: finished runs ranked by M's final value; ties by run id.
+-- Walks metrics_key_step_value in value order (CROSS JOIN keeps metrics as the outer loop),
+-- so the LIMIT stops the scan early: no per-run scan. `/* order */ DESC` becomes ASC for
+-- lower-is-better metrics; `/* where */` takes the compiled --where filter.
+SELECT runs.id     AS run,
+       runs.name   AS name,
+       runs.method AS method,
+       m.value     AS value,
+       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'accuracy'          AND x.step = 0) AS accuracy,
+       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'size_bytes'        AND x.step = 0) AS size_bytes,
+       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'compression_ratio' AND x.step = 0) AS compression_ratio,
+       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'latency_ms_p50'    AND x.step = 0) AS latency_ms_p50
+FROM metrics m
+CROSS JOIN runs ON runs.id = m.run_id
+WHERE m.key = :metric AND m.step = 0 AND m.value IS NOT NULL
+  AND runs.status = 'finished'
+  AND /* where */ 1
+ORDER BY m.value /* order */ DESC, m.run_id
+LIMIT :limit

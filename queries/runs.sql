@@ -1,0 +1,15 @@
+-- `pare runs`: every run, newest first, with the headline metrics (NULL when absent).
+-- Failed and running runs are listed too; `status` says which.
+SELECT runs.id     AS id,
+       runs.name   AS name,
+       runs.method AS method,
+       runs.status AS status,
+       runs.started_at AS started_at,
+       (SELECT value FROM metrics m WHERE m.run_id = runs.id AND m.key = 'accuracy'          AND m.step = 0) AS accuracy,
+       (SELECT value FROM metrics m WHERE m.run_id = runs.id AND m.key = 'size_bytes'        AND m.step = 0) AS size_bytes,
+       (SELECT value FROM metrics m WHERE m.run_id = runs.id AND m.key = 'compression_ratio' AND m.step = 0) AS compression_ratio,
+       (SELECT value FROM metrics m WHERE m.run_id = runs.id AND m.key = 'latency_ms_p50'    AND m.step = 0) AS latency_ms_p50
+FROM runs
+WHERE /* where */ 1
+ORDER BY runs.id DESC
+LIMIT :limit   -- -1 for no limit
