@@ -1,0 +1,139 @@
+import Foundation
+import PareCompress
+import PareNN
+import PareStore
+import PareTensor
+
+/// What `pare record` asks for, as a value a test can build without a process.
+public struct RecordRequest: Sendable {
+    public var modelPath: String
+    public var arch: String?
+    public var trainPath: String?
+    public var testPath: String?
+    public var calibrationPath: String?
+    public var method: String
+    public var settings: [String: String]
+    public var name: String?
+    public var experiment: String
+    public var seed: UInt64
+    /// Measure latency and throughput (off in tests that only check accuracy and sizes).
+    public var measureSpeed: Bool
+
+    public init(modelPath: String, arch: String? = nil, trainPath: String? = nil, testPath: String? = nil,
+                calibrationPath: String? = nil, method: String, settings: [String: String] = [:],
+                name: String? = nil, experiment: String = "default", seed: UInt64 = 0, measureSpeed: Bool = true) {
+        self.modelPath = modelPath
+        self.arch = arch
+        self.trainPath = trainPath
+        self.testPath = testPath
+        self.calibrationPath = calibrationPath
+        self.method = method
+        self.settings = settings
+        self.name = name
+        self.experiment = experiment
+        self.seed = seed
+        self.measureSpeed = measureSpeed
+    }
+}
+
+/// load → compress → evaluate → record. Everything the user could have got wrong is checked
+/// before the database is touched; once the run row exists, any failure marks it failed with
+/// its error, and success writes every tensor and metric in one transaction.
+public enum Recorder {
+    public static let pareVersion = "0.1.0"
+
+    /// A run checked and loaded, ready to record: nothing has touched the database yet.
+    public struct Prepared: Sendable {
+        public var method: any CompressionMethod
+        public var base: ModelIO.Loaded
+        public var data: RunData
+        public var request: RecordRequest
+    }
+
+    /// Everything the user could have got wrong, checked without the database: the method and
+    /// its settings, the model file, the data files and their widths.
+    public static func prepare(_ request: RecordRequest) throws -> Prepared {
+        let method = try Methods.make(request.method, settings: request.settings)
+        let base = try ModelIO.load(contentsOf: URL(fileURLWithPath: request.modelPath), arch: request.arch)
+        let data = try RunData.load(train: request.trainPath, test: request.testPath,
+                                    calibration: request.calibrationPath, seed: request.seed)
+        try data.check(against: base.model)
+        return Prepared(method: method, base: base, data: data, request: request)
+    }
+
+    /// Records a prepared run: the run row first (status running), then compression and
+    /// evaluation, then every tensor and metric in one transaction — or the run marked failed.
+    public static func record(_ run: Prepared, store: Store, parentRunID: Int64? = nil,
+                              progress: @escaping @Sendable (Double, String) -> Void = { _, _ in },
+                              onRunStarted: (Int64) -> Void = { _ in }) throws -> Int64 {
+        let (method, base, data, request) = (run.method, run.base, run.data, run.request)
+        var config = method.config
+        config["seed"] = .int(Int(request.seed))
+        let start = RunStart(
+            experiment: request.experiment, name: request.name, method: method.name, config: config,
+            baseModel: ModelInfo(hash: base.hash, name: base.name, archJSON: archJSON(base.model),
+                                 params: base.model.parameterCount, sizeBytes: base.sizeBytes),
+            train: data.train.map(info), test: info(data.test), calib: data.calibration.map(info),
+            parentRunID: parentRunID, pareVersion: pareVersion)
+        let runID = try store.beginRun(start)
+        onRunStarted(runID)
+        do {
+            let outcome = try compressAndEvaluate(method: method, base: base, data: data,
+                                                  request: request, progress: progress)
+            try store.finishRun(runID, outcome)
+            return runID
+        } catch {
+            try? store.failRun(runID, error: String(describing: error))
+            throw error
+        }
+    }
+
+    static func compressAndEvaluate(method: any CompressionMethod, base: ModelIO.Loaded, data: RunData,
+                                    request: RecordRequest,
+                                    progress: @escaping @Sendable (Double, String) -> Void) throws -> RunOutcome {
+        let context = CompressionContext(calibration: data.calibration, training: data.train,
+                                         seed: request.seed, progress: progress)
+        let clock = ContinuousClock()
+        var result: CompressionResult!
+        let elapsed = try clock.measure { result = try method.compress(base.model, context: context) }
+        let compressed = result.model
+        let tensors = storedTensors(compressed)
+        let size = tensors.reduce(0) { $0 + $1.tensor.payload.count }
+        var metrics = try Evaluator.metrics(model: compressed, base: base.model, test: data.test,
+                                        sizeBytes: size, baseSizeBytes: base.sizeBytes,
+                                        options: .init(measureTiming: request.measureSpeed))
+        metrics["compress_seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        for (key, value) in result.extraMetrics { metrics[key] = value }
+        var points = metrics.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value, step: 0) }
+        points += result.curves.map { (key: $0.key, value: $0.value, step: $0.step) }
+        return RunOutcome(metrics: points, tensors: tensors, notes: result.notes)
+    }
+
+    /// Every tensor of the model as stored: weights in their encoding, biases as F32.
+    public static func storedTensors(_ model: Model) -> [(name: String, tensor: EncodedTensor)] {
+        var out: [(name: String, tensor: EncodedTensor)] = []
+        for layer in model.layers {
+            out.append(("\(layer.name).weight", layer.weight.encoded()))
+            if let bias = layer.bias {
+                out.append(("\(layer.name).bias", EncodedTensor(encoding: DenseWeight.encodingName, shape: [bias.count],
+                                                                 payload: Bytes.of(bias))))
+            }
+        }
+        return out
+    }
+
+    static func info(_ data: Dataset) -> DatasetInfo {
+        DatasetInfo(hash: data.contentHash, name: data.name, rows: data.rowCount,
+                    features: data.featureCount, classes: data.classCount)
+    }
+
+    static func archJSON(_ model: Model) -> String {
+        let dims = model.dims.map(String.init).joined(separator: ",")
+        return #"{"arch":"mlp","dims":[\#(dims)],"act":"\#(model.activation.rawValue)"}"#
+    }
+}
+
+extension Model {
+    /// Weights and biases as the model really is.
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weight.parameterCount + ($1.bias?.count ?? 0) } }
+}

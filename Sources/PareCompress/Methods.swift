@@ -1,0 +1,19 @@
+import PareTensor
+
+/// Every compression method by the name users type after `--method`.
+public enum Methods {
+    public static let all: [any CompressionMethod.Type] = [
+        NoCompression.self,
+    ]
+
+    public static var names: [String] { all.map { $0.name } }
+
+    /// The method called `name`, configured from `--set` values; an unknown name or setting is
+    /// a `ConfigError` before anything runs.
+    public static func make(_ name: String, settings: [String: String]) throws -> any CompressionMethod {
+        guard let type = all.first(where: { $0.name == name }) else {
+            throw ConfigError("unknown method '\(name)' (known: \(names.joined(separator: ", "))).")
+        }
+        return try type.init(settings: Settings(method: name, values: settings))
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import Pare
+import PareNN
+import PareStore
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a digits classifier, compress it many ways, record every run and rank them.",
+        discussion: """
+        Uses the handwritten-digits data built into pare. Leaves the data and the teacher in a
+        folder beside the database (pare-demo/) for your own `pare record` runs, prints the
+        leaderboard and writes every run to runs.csv.
+        """
+    )
+
+    @OptionGroup var database: DatabaseOption
+    @Option(help: "Where to write the CSV of every run.") var csv: String = "runs.csv"
+    @Option(help: "Seed for the split, the training and every method.") var seed: UInt64 = 0
+
+    func run() throws {
+        try reportingErrors {
+            let dbURL = URL(fileURLWithPath: database.db)
+            let folder = dbURL.deletingLastPathComponent().appending(path: "pare-demo")
+            let trainBar = ProgressBar(label: "training teacher")
+            let files = try Pare.Demo.prepareFiles(folder: folder, seed: seed, progress: { trainBar.update($0, $1) })
+            trainBar.finish()
+            let store = try database.openForWriting()
+            let interrupts = InterruptGuard()
+            let bar = ProgressBar(label: "recording runs")
+            let ids = try Pare.Demo.recordRuns(files: files, store: store, seed: seed, interrupts: interrupts,
+                                               progress: { bar.update($0, $1) })
+            bar.finish()
+            let first = ids.min() ?? 0
+            let board = try store.leaderboard(metric: "accuracy", filter: "run.id >= \(first)", limit: ids.count)
+            printOut("Recorded \(ids.count) runs (ids \(first)–\(ids.max() ?? 0)) into \(database.db).\n\n")
+            printOut(try board.rendered(as: .table))
+            try exportRuns(store, format: .csv, filter: nil, out: csv)
+            printOut("\nEvery run: \(csv). The teacher and data: \(files.folder.path)/.\n")
+            printOut("Next: pare leaderboard --metric size_bytes --where \"metrics.accuracy > 0.95\" --db \(database.db)\n")
+        }
+    }
+}

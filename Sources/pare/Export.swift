@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Pare
+import PareStore
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export every run as one row: run id, method, status, params.*, metrics.*.",
+        discussion: "Example: pare export --format csv --out runs.csv"
+    )
+
+    @Option(help: "csv (RFC 4180, LF line ends) or json (an array of objects).") var format: OutputFormat = .csv
+    @Option(name: .customLong("where"), help: "Only runs matching this filter.") var filter: String?
+    @Option(help: "Write to this file instead of stdout.") var out: String?
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        try reportingErrors {
+            let store = try database.openForReading()
+            try exportRuns(store, format: format, filter: filter, out: out)
+        }
+    }
+}
+
+/// Streams the export to a file (written whole or not at all) or to stdout.
+func exportRuns(_ store: Store, format: OutputFormat, filter: String?, out: String?) throws {
+    guard let out else {
+        let stream = FileHandleOutputStream(FileHandle.standardOutput)
+        var sink = StreamingSink(format: format, output: stream)
+        try store.export(filter: filter, into: &sink)
+        stream.flush()
+        return
+    }
+    let target = URL(fileURLWithPath: out)
+    let folder = target.deletingLastPathComponent()
+    guard FileManager.default.fileExists(atPath: folder.path) else {
+        throw PareError("cannot write \(out): the folder \(folder.path) does not exist.")
+    }
+    let partial = folder.appending(path: ".\(target.lastPathComponent).partial-\(getpid())")
+    guard FileManager.default.createFile(atPath: partial.path, contents: nil),
+          let handle = FileHandle(forWritingAtPath: partial.path) else {
+        throw PareError("cannot write \(out): permission denied or the disk is full.")
+    }
+    do {
+        let stream = FileHandleOutputStream(handle)
+        var sink = StreamingSink(format: format, output: stream)
+        try store.export(filter: filter, into: &sink)
+        stream.flush()
+        try handle.close()
+        _ = try? FileManager.default.removeItem(at: target)
+        try FileManager.default.moveItem(at: partial, to: target)
+    } catch {
+        try? FileManager.default.removeItem(at: partial)
+        throw error
+    }
+}
+
+struct ExportModel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export-model",
+        abstract: "Write a run's compressed model back to a runnable safetensors file (F32).",
+        discussion: """
+        Weights are decoded to F32 (pruned zeros, quantized values and shrunk shapes kept), so any
+        PyTorch or Pare reader runs the model as it was evaluated.
+        Example: pare export-model 3 --out pruned.safetensors && pare record --model pruned.safetensors --test test.csv --method none
+        """
+    )
+
+    @Argument(help: "The run id.") var runID: Int64
+    @Option(help: "The safetensors file to write.") var out: String
+    @OptionGroup var database: DatabaseOption
+
+    func run() throws {
+        try reportingErrors {
+            let model = try StoredModel.load(run: runID, from: try database.openForReading())
+            try TeacherTraining.write(model, to: URL(fileURLWithPath: out))
+            printOut("\(out)\n")
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct PareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pare",
+        abstract: "Compress neural networks and keep a queryable record of every experiment.",
+        discussion: """
+        Start with `pare demo`, then `pare leaderboard --metric accuracy`.
+        Exit codes: 0 success, 1 the command failed (the message says why), 64 bad usage,
+        130 interrupted.
+        """,
+        version: "0.1.0",
+        subcommands: [
+            Record.self, Runs.self, Show.self, Leaderboard.self, Export.self, ExportModel.self,
+            Train.self, Demo.self, ListMethods.self,
+        ]
+    )
+}
