@@ -65,6 +65,9 @@ let package = Package(
         .testTarget(name: "PareCompressTests", dependencies: ["PareCompress"]),
         .testTarget(name: "PareStoreTests", dependencies: ["PareStore"]),
         .testTarget(name: "PareTests", dependencies: ["Pare"]),
-        .testTarget(name: "PareCLITests", dependencies: ["Pare"]),
+        // Drives the built `pare` binary end to end (it depends on PareCLI so the binary is built first).
+        .testTarget(name: "PareCLITests", dependencies: [
+            "Pare", "PareCLI", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
     ]
 )
