@@ -88,7 +88,7 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
         #expect(back.forward(x).data == [1.5 * 3 + -2 * Float(69_999 % 7), 0.25 * Float(65_536 % 7)])
     }
 
-    @Test(arguments: [0.95, 0.5, 0.0])
+    @Test(arguments: [0.95, 0.7, 0.5, 0.0])
     func forwardEqualsDenseForward(sparsity: Double) {
         var rng = SparseTestRandom(3)
         let w = rng.sparseMatrix(37, 50, sparsity: sparsity)
@@ -114,6 +114,12 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
         #expect(!denser.usesSparseKernel)
         #expect(denser.flopsPerSample == 2 * 32 * 64)
         #expect(denser.nonzeroCount == half.nonzeroCount)
+
+        // 70 % sparse: the CSR kernel at batch 1, dense GEMM for large batches.
+        let mid = SparseBitmaskWeight(rng.sparseMatrix(32, 64, sparsity: 0.7))
+        #expect(mid.execution.usesSparseKernel(batch: 1))
+        #expect(!mid.execution.usesSparseKernel(batch: 64))
+        #expect(bitmask.execution.usesSparseKernel(batch: 64))
     }
 
     @Test func chooserPicksTheSmallestPayload() {
