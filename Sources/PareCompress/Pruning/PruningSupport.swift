@@ -121,3 +121,10 @@ public enum AGPSchedule {
         (1...n).map { sparsity(step: $0, of: n, initial: s0, final: sf) }
     }
 }
+
+/// The pruning family, for the method registry (`--method NAME`).
+public enum PruningMethods {
+    public static let all: [any CompressionMethod.Type] = [
+        MagnitudePruning.self, NMPruning.self, WandaPruning.self, SparseGPTPruning.self, StructuredPruning.self,
+    ]
+}
