@@ -94,7 +94,7 @@ public struct CSRMatrix: Sendable, Equatable {
 
     /// y = x · Wᵀ for x of shape [batch, columns]; returns [batch, rows].
     /// Batch 1 runs a gathering GEMV (per row: Σ values[k] · x[col[k]]); larger batches
-    /// transpose x once so each nonzero scales a contiguous run of the batch (SIMD axpy).
+    /// transpose x in tiles of 64 samples so each nonzero scales a contiguous run (SIMD axpy).
     public func multiply(_ x: Tensor) -> Tensor {
         precondition(x.columns == columns, "input width \(x.columns) ≠ sparse matrix columns \(columns)")
         let batch = x.rows
@@ -248,24 +248,6 @@ func sparseTile<I: FixedWidthInteger & UnsignedInteger>(
                 j += 16
             }
         }
-    }
-}
-
-/// dst[c, r] = src[r, c] for src [rows, columns], in 32×32 tiles.
-func transpose(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>) {
-    let tile = 32
-    var r0 = 0
-    while r0 < rows {
-        let r1 = min(r0 + tile, rows)
-        var c0 = 0
-        while c0 < columns {
-            let c1 = min(c0 + tile, columns)
-            for r in r0..<r1 {
-                for c in c0..<c1 { dst[c * rows + r] = src[r * columns + c] }
-            }
-            c0 = c1
-        }
-        r0 = r1
     }
 }
 
