@@ -1,0 +1,110 @@
+import PareNN
+import PareTensor
+
+/// `prune-structured`: Ln-norm neuron pruning of hidden layers that physically removes the
+/// neurons. Rows are chosen as `torch.nn.utils.prune.ln_structured(dim=0, n=norm)` chooses
+/// them — round(amount · out) rows with the smallest Ln norm, per layer, each layer ranked on
+/// its original weights (ties: lower row first) — and then removed: the row of W_l, the entry
+/// of b_l and the column of W_{l+1}. The result has smaller layers (`Model.dims` changes), so
+/// its parameters, FLOPs, size and latency really drop.
+/// `norm=1|2|inf` (default 2), `amount` (default 0.5), `layers=` (hidden layers; default all
+/// of them — the output layer's neurons are the classes and are never pruned).
+public struct StructuredPruning: CompressionMethod {
+    public static let name = "prune-structured"
+    public static let summary = "Remove whole hidden neurons with the smallest Ln norm (norm=1|2|inf); the model shrinks."
+
+    public enum Norm: String, Sendable, CaseIterable {
+        case l1 = "1", l2 = "2", inf = "inf"
+    }
+
+    public var amount: Double
+    public var norm: Norm
+    public var layers: LayerSelection
+
+    public init(amount: Double = 0.5, norm: Norm = .l2, layers: LayerSelection = .init(names: nil)) {
+        self.amount = amount
+        self.norm = norm
+        self.layers = layers
+    }
+
+    public init(settings: Settings) throws {
+        var s = settings
+        amount = try Pruning.amount(&s)!
+        norm = Norm(rawValue: try s.string("norm", default: "2", oneOf: Norm.allCases.map(\.rawValue))!)!
+        layers = LayerSelection(settings: &s)
+        try s.finish()
+    }
+
+    public var config: [String: ConfigValue] {
+        ["amount": .double(amount), "norm": .string(norm.rawValue), "layers": .string(layers.names == nil ? "hidden" : layers.recorded)]
+    }
+
+    /// The Ln norm of each row of `weight`.
+    public static func rowNorms(_ weight: Tensor, norm: Norm) -> [Double] {
+        (0..<weight.rows).map { r in
+            let row = weight.data[r * weight.columns ..< (r + 1) * weight.columns].map { Double(abs($0)) }
+            switch norm {
+            case .l1: return row.reduce(0, +)
+            case .l2: return row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            case .inf: return row.max() ?? 0
+            }
+        }
+    }
+
+    /// For each layer of `model`: the rows (neurons) that stay, or nil where nothing is pruned.
+    public func keptNeurons(in model: Model) throws -> [[Int]?] {
+        let last = model.layers.count - 1
+        let selected: [Int]
+        if layers.names == nil {
+            selected = Array(0..<last)
+        } else {
+            selected = try layers.indices(in: model, method: Self.name)
+            if selected.contains(last) {
+                throw ConfigError("\(Self.name): \(model.layers[last].name) is the output layer; its neurons are the classes, so it cannot be pruned (name only hidden layers in layers=).")
+            }
+        }
+        var kept = [[Int]?](repeating: nil, count: model.layers.count)
+        for i in selected {
+            let layer = model.layers[i]
+            let k = Pruning.prunedCount(amount: amount, of: layer.outFeatures)
+            if k >= layer.outFeatures {
+                throw ConfigError("\(Self.name): amount=\(amount) would remove all \(layer.outFeatures) neurons of \(layer.name); use a smaller amount.")
+            }
+            let keep = Pruning.keepMask(scores: Self.rowNorms(layer.weight.decoded(), norm: norm), pruning: k)
+            kept[i] = keep.indices.filter { keep[$0] }
+        }
+        return kept
+    }
+
+    public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        let kept = try keptNeurons(in: model)
+        var layers = model.layers
+        var notes: [String] = []
+        for i in model.layers.indices {
+            let keepRows = kept[i]
+            let keepColumns = i > 0 ? kept[i - 1] : nil
+            guard keepRows != nil || keepColumns != nil else { continue }
+            let layer = model.layers[i]
+            let w = layer.weight.decoded()
+            let rows = keepRows ?? Array(0..<w.rows)
+            let columns = keepColumns ?? Array(0..<w.columns)
+            var data: [Float] = []
+            data.reserveCapacity(rows.count * columns.count)
+            for r in rows {
+                for c in columns { data.append(w.data[r * w.columns + c]) }
+            }
+            let shrunk = Tensor(shape: [rows.count, columns.count], data: data)
+            layers[i] = LinearLayer(name: layer.name, weight: SparseEncoding.best(for: shrunk),
+                                    bias: layer.bias.map { b in rows.map { b[$0] } })
+            if let keepRows {
+                notes.append("\(layer.name): removed \(w.rows - keepRows.count) of \(w.rows) neurons (L\(norm.rawValue) norm)")
+            }
+        }
+        let shrunk = Model(layers: layers, activation: model.activation)
+        let before = model.layers.reduce(0) { $0 + $1.weight.parameterCount }
+        let after = shrunk.layers.reduce(0) { $0 + $1.weight.parameterCount }
+        notes.append("dims \(model.dims.map(String.init).joined(separator: ",")) → \(shrunk.dims.map(String.init).joined(separator: ","))")
+        return CompressionResult(model: shrunk, notes: notes,
+                                 extraMetrics: ["weights_removed_fraction": before == 0 ? 0 : 1 - Double(after) / Double(before)])
+    }
+}

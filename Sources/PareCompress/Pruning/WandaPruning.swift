@@ -1,0 +1,85 @@
+import PareNN
+import PareTensor
+
+/// `prune-wanda`: Wanda (Sun et al., 2023), pruning by weights and activations. Each weight
+/// scores |W_ij| · ‖X_j‖₂, with ‖X_j‖₂ the L2 norm of input feature j over the calibration set
+/// (`--calib`); within every output row the floor(amount · in) lowest scores are zeroed
+/// (the reference code's `int(in · sparsity)`; ties: lower index first). No weight update.
+/// Layers are pruned in order, each seeing the activations of the already pruned layers
+/// before it, as the reference implementation feeds each block the pruned block's outputs.
+public struct WandaPruning: CompressionMethod, MaskPruner {
+    public static let name = "prune-wanda"
+    public static let summary = "Wanda: zero the lowest |w|·‖x‖ per output row (needs --calib); no weight update."
+
+    public var amount: Double
+    public var layers: LayerSelection
+
+    public init(amount: Double = 0.5, layers: LayerSelection = .init(names: nil)) {
+        self.amount = amount
+        self.layers = layers
+    }
+
+    public init(settings: Settings) throws {
+        var s = settings
+        amount = try Pruning.amount(&s)!
+        layers = LayerSelection(settings: &s)
+        try s.finish()
+    }
+
+    public var config: [String: ConfigValue] {
+        ["amount": .double(amount), "layers": .string(layers.recorded)]
+    }
+
+    /// The Wanda keep mask of one weight [out, in] given its input activations X [rows, in].
+    public static func mask(weight: Tensor, inputs x: Tensor, amount: Double) -> Tensor {
+        precondition(x.columns == weight.columns, "inputs of width \(x.columns) for a weight with \(weight.columns) inputs")
+        let out = weight.rows, width = weight.columns
+        var sumSquares = [Double](repeating: 0, count: width)
+        for r in 0..<x.rows {
+            for j in 0..<width {
+                let v = Double(x.data[r * width + j])
+                sumSquares[j] += v * v
+            }
+        }
+        let norms = sumSquares.map { $0.squareRoot() }
+        let perRow = Int(amount * Double(width))     // floor, as the reference's int()
+        var keep: [Bool] = []
+        keep.reserveCapacity(weight.count)
+        for r in 0..<out {
+            let scores = (0..<width).map { j in Double(abs(weight.data[r * width + j])) * norms[j] }
+            keep += Pruning.keepMask(scores: scores, pruning: perRow)
+        }
+        return Pruning.maskTensor(keep, shape: weight.shape)
+    }
+
+    public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        let selected = try layers.indices(in: model, method: Self.name)
+        let masks = try self.masks(for: model, sparsity: amount, context: context)
+        let pruned = Pruning.applying(masks, to: model)
+        let report = Pruning.report(pruned, layers: selected)
+        return CompressionResult(model: pruned, notes: report.notes, extraMetrics: report.metrics)
+    }
+
+    public func masks(for model: Model, sparsity: Double, context: CompressionContext) throws -> [Tensor?] {
+        let calibration = try Calibration.require(context, for: Self.name, model: model)
+        let selected = try layers.indices(in: model, method: Self.name)
+        var current = model
+        var masks = [Tensor?](repeating: nil, count: model.layers.count)
+        var h = calibration.features
+        for i in current.layers.indices {
+            if selected.contains(i) {
+                let w = current.layers[i].weight.decoded()
+                let mask = Self.mask(weight: w, inputs: h, amount: sparsity)
+                masks[i] = mask
+                current.layers[i] = LinearLayer(name: current.layers[i].name,
+                                                weight: DenseWeight(Pruning.applying(mask, to: w)),
+                                                bias: current.layers[i].bias)
+                context.progress(Double(i + 1) / Double(current.layers.count), "wanda \(current.layers[i].name)")
+            }
+            if i == selected.last { break }
+            h = current.layers[i].forward(h)
+            if i < current.layers.count - 1 { current.activation.apply(&h) }
+        }
+        return masks
+    }
+}
