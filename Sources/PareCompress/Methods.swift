@@ -2,9 +2,7 @@ import PareTensor
 
 /// Every compression method by the name users type after `--method`.
 public enum Methods {
-    public static let all: [any CompressionMethod.Type] = [
-        NoCompression.self,
-    ]
+    public static let all: [any CompressionMethod.Type] = [NoCompression.self] + PruningMethods.all
 
     public static var names: [String] { all.map { $0.name } }
 
