@@ -73,7 +73,9 @@ struct CLI {
             let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             for table in tables {
                 text += "## \(table)\n"
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY rowid") { text += "\(row)\n" }
+                // Some tables are WITHOUT ROWID: compare their rows as a sorted set.
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map { "\($0)" }
+                text += rows.sorted().joined(separator: "\n") + "\n"
             }
             return text
         }
