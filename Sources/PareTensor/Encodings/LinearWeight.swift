@@ -60,6 +60,9 @@ public struct EncodingError: Error, CustomStringConvertible, Sendable {
 public enum WeightEncodings {
     public static let decoders: [String: @Sendable (EncodedTensor) throws -> any LinearWeight] = [
         DenseWeight.encodingName: { try DenseWeight(decoding: $0) },
+        QuantizedWeight.encodingName: { try QuantizedWeight(decoding: $0) },
+        StaticInt8Linear.encodingName: { try StaticInt8Linear(decoding: $0) },
+        DynamicInt8Linear.encodingName: { try DynamicInt8Linear(decoding: $0) },
     ]
 
     public static func decode(_ stored: EncodedTensor) throws -> any LinearWeight {
