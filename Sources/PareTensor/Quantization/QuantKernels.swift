@@ -22,6 +22,14 @@ public enum QuantKernels {
         return v
     }
 
+    /// Lane-by-lane widening; one conversion per loop so the SLP vectorizer emits vpmovzxbd + vcvtdq2ps.
+    @inline(__always)
+    static func float(_ v: SIMD16<UInt8>) -> SIMD16<Float> {
+        var f = SIMD16<Float>()
+        for i in 0..<16 { f[i] = Float(v[i]) }
+        return f
+    }
+
     /// Σ w[j]·x[j] for n signed 8-bit codes, as 16 unreduced lanes.
     @inline(__always)
     public static func dotLanes(_ w: UnsafePointer<Int8>, _ x: UnsafePointer<Float>, _ n: Int) -> SIMD16<Float> {
@@ -86,18 +94,14 @@ public enum QuantKernels {
             let v0 = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD16<UInt8>.self) ^ m
             let v1 = UnsafeRawPointer(w + j + 16).loadUnaligned(as: SIMD16<UInt8>.self) ^ m
             let l0 = v0 & low, h0 = v0 &>> four, l1 = v1 & low, h1 = v1 &>> four
-            var fl0 = SIMD16<Float>(), fh0 = SIMD16<Float>(), fl1 = SIMD16<Float>(), fh1 = SIMD16<Float>()
-            for i in 0..<16 { fl0[i] = Float(l0[i]); fh0[i] = Float(h0[i]); fl1[i] = Float(l1[i]); fh1[i] = Float(h1[i]) }
-            a0 += fl0 * load16(x0 + j); a1 += fh0 * load16(x1 + j)
-            a2 += fl1 * load16(x0 + j + 16); a3 += fh1 * load16(x1 + j + 16)
+            a0 += float(l0) * load16(x0 + j); a1 += float(h0) * load16(x1 + j)
+            a2 += float(l1) * load16(x0 + j + 16); a3 += float(h1) * load16(x1 + j + 16)
             j += 32
         }
         while j + 16 <= units {
             let v = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD16<UInt8>.self) ^ m
             let l = v & low, h = v &>> four
-            var fl = SIMD16<Float>(), fh = SIMD16<Float>()
-            for i in 0..<16 { fl[i] = Float(l[i]); fh[i] = Float(h[i]) }
-            a0 += fl * load16(x0 + j); a1 += fh * load16(x1 + j)
+            a0 += float(l) * load16(x0 + j); a1 += float(h) * load16(x1 + j)
             j += 16
         }
         var acc = (a0 + a1) + (a2 + a3)
@@ -122,10 +126,8 @@ public enum QuantKernels {
         while j + 16 <= units {
             let v = UnsafeRawPointer(w + j).loadUnaligned(as: SIMD16<UInt8>.self) ^ m
             let c0 = v & three, c1 = (v &>> 2) & three, c2 = (v &>> 4) & three, c3 = v &>> 6
-            var f0 = SIMD16<Float>(), f1 = SIMD16<Float>(), f2 = SIMD16<Float>(), f3 = SIMD16<Float>()
-            for i in 0..<16 { f0[i] = Float(c0[i]); f1[i] = Float(c1[i]); f2[i] = Float(c2[i]); f3[i] = Float(c3[i]) }
-            a0 += f0 * load16(x0 + j); a1 += f1 * load16(x1 + j)
-            a2 += f2 * load16(x2 + j); a3 += f3 * load16(x3 + j)
+            a0 += float(c0) * load16(x0 + j); a1 += float(c1) * load16(x1 + j)
+            a2 += float(c2) * load16(x2 + j); a3 += float(c3) * load16(x3 + j)
             j += 16
         }
         var acc = (a0 + a1) + (a2 + a3)
