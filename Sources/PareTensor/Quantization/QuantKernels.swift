@@ -47,9 +47,11 @@ public enum QuantKernels {
             j += 16
         }
         var acc = (a0 + a1) + (a2 + a3)
-        var s: Float = 0
-        while j < n { s += Float(w[j]) * x[j]; j += 1 }
-        acc[0] += s
+        if j < n {
+            var s: Float = 0
+            while j < n { s += Float(w[j]) * x[j]; j += 1 }
+            acc[0] += s
+        }
         return acc
     }
 
@@ -70,9 +72,11 @@ public enum QuantKernels {
             j += 16
         }
         var acc = (a0 + a1) + (a2 + a3)
-        var s: Float = 0
-        while j < n { s += Float(w[j]) * x[j]; j += 1 }
-        acc[0] += s
+        if j < n {
+            var s: Float = 0
+            while j < n { s += Float(w[j]) * x[j]; j += 1 }
+            acc[0] += s
+        }
         return acc
     }
 
@@ -105,13 +109,15 @@ public enum QuantKernels {
             j += 16
         }
         var acc = (a0 + a1) + (a2 + a3)
-        var tail: Float = 0
-        while j < units {
-            let b = w[j] ^ flip
-            tail += Float(b & 15) * x0[j] + Float(b >> 4) * x1[j]
-            j += 1
+        if j < units {
+            var tail: Float = 0
+            while j < units {
+                let b = w[j] ^ flip
+                tail += Float(b & 15) * x0[j] + Float(b >> 4) * x1[j]
+                j += 1
+            }
+            acc[0] += tail
         }
-        acc[0] += tail
         return acc
     }
 
