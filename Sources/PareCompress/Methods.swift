@@ -2,7 +2,9 @@ import PareTensor
 
 /// Every compression method by the name users type after `--method`.
 public enum Methods {
-    public static let all: [any CompressionMethod.Type] = [NoCompression.self] + PruningMethods.all
+    public static let all: [any CompressionMethod.Type] = [NoCompression.self] + PruningMethods.all + [
+        QuantWeight.self, QuantGPTQ.self, QuantStatic.self, QuantDynamic.self, QuantSmooth.self,
+    ]
 
     public static var names: [String] { all.map { $0.name } }
 

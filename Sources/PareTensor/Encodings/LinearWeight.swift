@@ -62,6 +62,9 @@ public enum WeightEncodings {
         DenseWeight.encodingName: { try DenseWeight(decoding: $0) },
         SparseBitmaskWeight.encodingName: { try SparseBitmaskWeight(decoding: $0) },
         SparseCSRWeight.encodingName: { try SparseCSRWeight(decoding: $0) },
+        QuantizedWeight.encodingName: { try QuantizedWeight(decoding: $0) },
+        StaticInt8Linear.encodingName: { try StaticInt8Linear(decoding: $0) },
+        DynamicInt8Linear.encodingName: { try DynamicInt8Linear(decoding: $0) },
     ]
 
     public static func decode(_ stored: EncodedTensor) throws -> any LinearWeight {

@@ -1,0 +1,239 @@
+import PareNN
+import PareTensor
+
+/// `quant-gptq`: GPTQ weight-only quantization (Frantar et al. 2022, Algorithm 1). Per layer,
+/// H = 2/n·XᵀX over the calibration inputs X the layer sees (from the already-quantized layers
+/// before it) plus damp·mean(diag H); columns are quantized in order and each column's rounding
+/// error is fed back into the not-yet-quantized columns through the upper Cholesky factor of H⁻¹,
+/// in blocks of block_size columns with lazy batch updates. Options as quant-weight (bits default 4)
+/// plus damp=0.01 and block_size=128. Stored in the same `quantized` encoding as quant-weight.
+public struct QuantGPTQ: CompressionMethod {
+    public static let name = "quant-gptq"
+    public static let summary = "GPTQ: weight-only quantization with Hessian-aware error feedback from --calib inputs."
+
+    let options: WeightQuantOptions
+    let damp: Double
+    let blockSize: Int
+    let layers: LayerSelection
+
+    public init(settings: Settings) throws {
+        var s = settings
+        options = try WeightQuantOptions(settings: &s, defaultBits: 4)
+        damp = try s.double("damp", default: 0.01, valid: ("in [0, 1]", { $0 >= 0 && $0 <= 1 }))!
+        blockSize = try s.int("block_size", default: 128, valid: ("a positive whole number", { $0 > 0 }))!
+        layers = LayerSelection(settings: &s)
+        try s.finish()
+    }
+
+    public var config: [String: ConfigValue] {
+        options.config.merging(["damp": .double(damp), "block_size": .int(blockSize),
+                                "layers": .string(layers.recorded), "act_order": .bool(false)]) { a, _ in a }
+    }
+
+    public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        let indices = try layers.indices(in: model, method: Self.name)
+        let calibration = try Calibration.require(context, for: Self.name, model: model)
+        var out = model
+        var notes: [String] = []
+        for (n, i) in indices.enumerated() {
+            let layer = out.layers[i]
+            let granularity = try options.granularity(for: layer, method: Self.name)
+            let x = Calibration.input(ofLayer: i, out, on: calibration.features)
+            let result = try GPTQ.quantize(layer.weight.decoded(), inputs: x, format: options.format,
+                                           granularity: granularity, damp: damp, blockSize: blockSize, layer: layer.name)
+            if result.dampUsed != damp {
+                notes.append("\(layer.name): H was not positive definite with damp=\(damp); used damp=\(result.dampUsed).")
+            }
+            out = out.replacingWeight(at: i, with: result.weight)
+            context.progress(Double(n + 1) / Double(indices.count), layer.name)
+        }
+        return CompressionResult(model: out, notes: notes)
+    }
+}
+
+/// The GPTQ algorithm on one matrix, usable on its own (tests compare it to a direct computation).
+public enum GPTQ {
+    public struct Result: Sendable {
+        public var weight: QuantizedWeight
+        /// The dampening actually used (raised tenfold until H + damp·I was positive definite).
+        public var dampUsed: Double
+    }
+
+    /// Quantizes `weight` [out, in] given `inputs` [n, in].
+    public static func quantize(_ weight: Tensor, inputs: Tensor, format: QuantFormat, granularity: QuantGranularity,
+                                damp: Double = 0.01, blockSize: Int = 128, layer: String = "weight") throws -> Result {
+        let rows = weight.rows, cols = weight.columns
+        guard inputs.columns == cols else {
+            throw ConfigError("quant-gptq: layer \(layer) takes \(cols) inputs but its calibration inputs have \(inputs.columns).")
+        }
+        do { try QuantParams.validate(granularity, rows: rows, columns: cols, layer: layer) }
+        catch { throw ConfigError("quant-gptq: \(error)") }
+        // H = 2/n · XᵀX in Double.
+        let n = max(inputs.rows, 1)
+        var h = [Double](repeating: 0, count: cols * cols)
+        inputs.data.withUnsafeBufferPointer { xp in
+            h.withUnsafeMutableBufferPointer { hp in
+                let hb = hp.baseAddress!
+                for s in 0..<inputs.rows {
+                    let row = xp.baseAddress! + s * cols
+                    for a in 0..<cols {
+                        let xa = Double(row[a])
+                        if xa == 0 { continue }
+                        let ha = hb + a * cols
+                        for b in a..<cols { ha[b] += xa * Double(row[b]) }
+                    }
+                }
+                for a in 0..<cols { for b in a..<cols { hb[a * cols + b] *= 2 / Double(n); hb[b * cols + a] = hb[a * cols + b] } }
+            }
+        }
+        var w = weight.data.map(Double.init)
+        // Dead inputs (never nonzero): H_jj = 1 and the column contributes nothing.
+        for j in 0..<cols where h[j * cols + j] == 0 {
+            h[j * cols + j] = 1
+            for r in 0..<rows { w[r * cols + j] = 0 }
+        }
+        let meanDiag = (0..<cols).reduce(0.0) { $0 + h[$1 * cols + $1] } / Double(cols)
+        var dampUsed = damp
+        var u: [Double]? = nil
+        for _ in 0..<8 {
+            var hd = h
+            let add = dampUsed * meanDiag
+            for j in 0..<cols { hd[j * cols + j] += add }
+            if let factor = upperCholeskyOfInverse(hd, cols) { u = factor; break }
+            dampUsed = dampUsed == 0 ? 0.01 : dampUsed * 10
+        }
+        guard let u else {
+            throw ConfigError("quant-gptq: the Hessian of layer \(layer) is not positive definite even with damp=\(dampUsed); raise damp.")
+        }
+
+        // Parameters: per tensor / per channel fitted once on W; per group at each group's first column.
+        var scales: [Float], zps: [Int32]
+        let perGroup: Int?
+        switch granularity {
+        case .tensor:
+            let p = try QuantParams.fit(Tensor(shape: [rows, cols], data: w.map(Float.init)), format: format, granularity: .tensor)
+            scales = p.scales; zps = p.zeroPoints; perGroup = nil
+        case .channel:
+            let p = try QuantParams.fit(Tensor(shape: [rows, cols], data: w.map(Float.init)), format: format, granularity: .channel)
+            scales = p.scales; zps = p.zeroPoints; perGroup = nil
+        case .group(let g):
+            scales = [Float](repeating: 0, count: rows * (cols / g)); zps = [Int32](repeating: 0, count: rows * (cols / g)); perGroup = g
+        }
+        let groupsPerRow = perGroup.map { cols / $0 } ?? 1
+        var codes = [Int32](repeating: 0, count: rows * cols)
+        var err = [Double](repeating: 0, count: rows * blockSize)
+
+        var i1 = 0
+        while i1 < cols {
+            let i2 = min(i1 + blockSize, cols)
+            for i in i1..<i2 {
+                if let g = perGroup, i % g == 0 {
+                    for r in 0..<rows {
+                        var lo: Float = 0, hi: Float = 0
+                        for j in i..<(i + g) { let v = Float(w[r * cols + j]); lo = min(lo, v); hi = max(hi, v) }
+                        let p = format.params(min: lo, max: hi)
+                        scales[r * groupsPerRow + i / g] = p.scale; zps[r * groupsPerRow + i / g] = p.zeroPoint
+                    }
+                }
+                let d = u[i * cols + i]
+                for r in 0..<rows {
+                    let gi: Int
+                    switch granularity {
+                    case .tensor: gi = 0
+                    case .channel: gi = r
+                    case .group(let g): gi = r * groupsPerRow + i / g
+                    }
+                    let value = w[r * cols + i]
+                    let code = format.quantize(Float(value), scale: scales[gi], zeroPoint: zps[gi])
+                    codes[r * cols + i] = code
+                    let q = Double(format.dequantize(code, scale: scales[gi], zeroPoint: zps[gi]))
+                    let e = (value - q) / d
+                    err[r * blockSize + (i - i1)] = e
+                    // Feed the error into the rest of this block now.
+                    for j in (i + 1)..<max(i + 1, i2) { w[r * cols + j] -= e * u[i * cols + j] }
+                }
+            }
+            // Lazy batch update of every later column.
+            if i2 < cols {
+                w.withUnsafeMutableBufferPointer { wp in
+                    u.withUnsafeBufferPointer { up in
+                        for r in 0..<rows {
+                            let wr = wp.baseAddress! + r * cols
+                            for i in i1..<i2 {
+                                let e = err[r * blockSize + (i - i1)]
+                                if e == 0 { continue }
+                                let ur = up.baseAddress! + i * cols
+                                for j in i2..<cols { wr[j] -= e * ur[j] }
+                            }
+                        }
+                    }
+                }
+            }
+            i1 = i2
+        }
+        let params = QuantParams(format: format, granularity: granularity, rows: rows, columns: cols, scales: scales, zeroPoints: zps)
+        return Result(weight: QuantizedWeight(codes: codes, params: params), dampUsed: dampUsed)
+    }
+
+    /// U upper triangular with UᵀU = A⁻¹ (torch: cholesky(cholesky_inverse(cholesky(A)), upper=True)),
+    /// or nil if A is not positive definite.
+    static func upperCholeskyOfInverse(_ a: [Double], _ n: Int) -> [Double]? {
+        guard let l = cholesky(a, n) else { return nil }
+        // Linv = L⁻¹ (lower), then A⁻¹ = Linvᵀ·Linv.
+        var linv = [Double](repeating: 0, count: n * n)
+        var inv = [Double](repeating: 0, count: n * n)
+        l.withUnsafeBufferPointer { lp in
+            linv.withUnsafeMutableBufferPointer { ip in
+                let l = lp.baseAddress!, li = ip.baseAddress!
+                for j in 0..<n {
+                    li[j * n + j] = 1 / l[j * n + j]
+                    for i in (j + 1)..<max(j + 1, n) {
+                        var s = 0.0
+                        for k in j..<i { s += l[i * n + k] * li[k * n + j] }
+                        li[i * n + j] = -s / l[i * n + i]
+                    }
+                }
+            }
+        }
+        linv.withUnsafeBufferPointer { ip in
+            inv.withUnsafeMutableBufferPointer { op in
+                let li = ip.baseAddress!, o = op.baseAddress!
+                for i in 0..<n {
+                    for j in i..<n {
+                        var s = 0.0
+                        for k in j..<n { s += li[k * n + i] * li[k * n + j] }
+                        o[i * n + j] = s; o[j * n + i] = s
+                    }
+                }
+            }
+        }
+        guard let l2 = cholesky(inv, n) else { return nil }
+        var upper = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in i..<n { upper[i * n + j] = l2[j * n + i] } }
+        return upper
+    }
+
+    /// Lower Cholesky factor of a symmetric matrix, or nil if not positive definite.
+    static func cholesky(_ a: [Double], _ n: Int) -> [Double]? {
+        var l = [Double](repeating: 0, count: n * n)
+        let ok = a.withUnsafeBufferPointer { ap in
+            l.withUnsafeMutableBufferPointer { lp -> Bool in
+                let a = ap.baseAddress!, l = lp.baseAddress!
+                for j in 0..<n {
+                    var d = a[j * n + j]
+                    for k in 0..<j { d -= l[j * n + k] * l[j * n + k] }
+                    guard d > 0, d.isFinite else { return false }
+                    let ljj = d.squareRoot()
+                    l[j * n + j] = ljj
+                    for i in (j + 1)..<max(j + 1, n) {
+                        var s = a[i * n + j]
+                        for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
+                        l[i * n + j] = s / ljj
+                    }
+                }
+                return true
+            }
+        }
+        return ok ? l : nil
+    }
+}

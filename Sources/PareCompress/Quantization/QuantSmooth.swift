@@ -1,0 +1,120 @@
+import Foundation
+import PareNN
+import PareTensor
+
+/// `quant-smooth`: SmoothQuant (Xiao et al. 2023) then static W8A8. For each selected layer,
+/// s_j = max|X_j|^α / max|W_{:,j}|^(1−α) (alpha=0.5) over the calibration inputs; W ← W·diag(s)
+/// and X ← X·diag(1/s), which moves activation outliers into the weights. X·diag(1/s) is folded
+/// into the previous Linear layer's rows and bias when the two are joined by ReLU (positively
+/// homogeneous, so scaling by 1/s_j > 0 commutes with it) and that layer is still dense; otherwise
+/// (first layer, GELU, compressed previous layer) it is an input scaling stored with the layer.
+/// Then every selected layer is converted exactly as quant-static does (same observer options).
+public struct QuantSmooth: CompressionMethod {
+    public static let name = "quant-smooth"
+    public static let summary = "SmoothQuant: migrate activation outliers into the weights, then static W8A8 (needs --calib)."
+
+    let alpha: Double
+    let activation: ActivationQuantOptions
+    let layers: LayerSelection
+
+    public init(settings: Settings) throws {
+        var s = settings
+        alpha = try s.double("alpha", default: 0.5, valid: ("in [0, 1]", { $0 >= 0 && $0 <= 1 }))!
+        activation = try ActivationQuantOptions(settings: &s)
+        layers = LayerSelection(settings: &s)
+        try s.finish()
+    }
+
+    public var config: [String: ConfigValue] {
+        activation.config.merging(["alpha": .double(alpha), "layers": .string(layers.recorded)]) { a, _ in a }
+    }
+
+    public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        let indices = try layers.indices(in: model, method: Self.name)
+        let calibration = try Calibration.require(context, for: Self.name, model: model)
+        let smoothed = SmoothQuant.smooth(model, layers: indices, calibration: calibration.features, alpha: alpha)
+        let out = try StaticQuantizer.quantize(smoothed.model, layers: indices, calibration: calibration.features,
+                                               options: activation, inputMultipliers: smoothed.inputMultipliers,
+                                               progress: context.progress)
+        let folded = smoothed.foldedInto.sorted().map { model.layers[$0].name }
+        var notes: [String] = []
+        if !folded.isEmpty { notes.append("smoothing folded into the preceding layer of: \(folded.joined(separator: ", ")).") }
+        return CompressionResult(model: out, notes: notes)
+    }
+}
+
+/// The smoothing transformation, in fp32 (exact up to float rounding before any quantization).
+public enum SmoothQuant {
+    public struct Smoothed: Sendable {
+        /// The model with W·diag(s) in smoothed layers and the 1/s folds applied to preceding layers.
+        public var model: Model
+        /// Layers whose 1/s could not be folded: their input must be multiplied by this before the layer.
+        public var inputMultipliers: [Int: [Float]]
+        /// Layers whose 1/s was folded into layer index − 1.
+        public var foldedInto: Set<Int>
+        /// The smoothing factors per layer.
+        public var factors: [Int: [Float]]
+    }
+
+    /// s_j = max|X_j|^α / max|W_j|^(1−α); 1 where either maximum is 0 or the result is not finite.
+    public static func factors(activationMax: [Float], weightMax: [Float], alpha: Double) -> [Float] {
+        zip(activationMax, weightMax).map { a, w in
+            guard a > 0, w > 0 else { return 1 }
+            let s = Float(pow(Double(a), alpha) / pow(Double(w), 1 - alpha))
+            return s.isFinite && s > 0 ? s : 1
+        }
+    }
+
+    public static func smooth(_ model: Model, layers: [Int], calibration: Tensor, alpha: Double) -> Smoothed {
+        let inputs = Calibration.layerInputs(model, on: calibration)
+        var weights = model.layers.map { $0.weight.decoded() }
+        var biases = model.layers.map(\.bias)
+        var replaced = Set<Int>()
+        var multipliers: [Int: [Float]] = [:], folded = Set<Int>(), allFactors: [Int: [Float]] = [:]
+        let selected = Set(layers)
+        for i in layers.sorted() {
+            let x = inputs[i], w = model.layers[i].weight.decoded()
+            let k = w.columns
+            var xMax = [Float](repeating: 0, count: k), wMax = [Float](repeating: 0, count: k)
+            for r in 0..<x.rows { for j in 0..<k { xMax[j] = max(xMax[j], abs(x.data[r * k + j])) } }
+            for r in 0..<w.rows { for j in 0..<k { wMax[j] = max(wMax[j], abs(w.data[r * k + j])) } }
+            let s = factors(activationMax: xMax, weightMax: wMax, alpha: alpha)
+            allFactors[i] = s
+            // W ← W·diag(s)
+            for r in 0..<w.rows { for j in 0..<k { weights[i].data[r * k + j] *= s[j] } }
+            replaced.insert(i)
+            let previousIsDense = i > 0 && (model.layers[i - 1].weight is DenseWeight || selected.contains(i - 1))
+            if i > 0 && model.activation == .relu && previousIsDense {
+                // Rows of the previous layer (its outputs j) and its bias divided by s_j.
+                let pk = weights[i - 1].columns
+                for j in 0..<k {
+                    for c in 0..<pk { weights[i - 1].data[j * pk + c] /= s[j] }
+                    if biases[i - 1] != nil { biases[i - 1]![j] /= s[j] }
+                }
+                replaced.insert(i - 1)
+                folded.insert(i)
+            } else {
+                multipliers[i] = s.map { 1 / $0 }
+            }
+        }
+        var out = model
+        for i in replaced.sorted() {
+            out.layers[i] = LinearLayer(name: model.layers[i].name, weight: DenseWeight(weights[i]), bias: biases[i])
+        }
+        return Smoothed(model: out, inputMultipliers: multipliers, foldedInto: folded, factors: allFactors)
+    }
+
+    /// The fp32 forward of a smoothed model, applying the stored input multipliers.
+    public static func forward(_ smoothed: Smoothed, _ x: Tensor) -> Tensor {
+        var h = x
+        let model = smoothed.model
+        for (index, layer) in model.layers.enumerated() {
+            if let m = smoothed.inputMultipliers[index] {
+                for r in 0..<h.rows { for j in 0..<h.columns { h.data[r * h.columns + j] *= m[j] } }
+            }
+            h = layer.forward(h)
+            if index < model.layers.count - 1 { model.activation.apply(&h) }
+        }
+        return h
+    }
+}

@@ -1,0 +1,249 @@
+/// Int8 weights and int8/uint8 activations with integer matrix products (W8A8).
+///
+/// Both encodings hold the weight as Int8 codes, per-channel symmetric (PyTorch's
+/// per_channel_symmetric qint8 rule), one Float32 scale per row. The forward quantizes each input
+/// row to 8-bit codes q_x with (scale_x, zp_x), accumulates Σ q_w·q_x exactly in Int32 SIMD lanes,
+/// subtracts the zero-point term zp_x·Σ_j q_w[r, j] (row sums precomputed), and dequantizes:
+/// y[r] = scale_x · scale_w[r] · (Σ_j q_w[r,j]·q_x[j] − zp_x·rowsum[r]).
+
+/// The int8 per-channel weight half shared by the static and dynamic encodings.
+public struct Int8ChannelMatrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    public let codes: [Int8]
+    public let scales: [Float]
+    public let rowSums: [Int32]
+
+    public init(quantizing weight: Tensor) {
+        let params = try! QuantParams.fit(weight, format: .int8Symmetric, granularity: .channel)
+        self.init(rows: weight.rows, columns: weight.columns,
+                  codes: params.quantize(weight).map { Int8($0) }, scales: params.scales)
+    }
+
+    public init(rows: Int, columns: Int, codes: [Int8], scales: [Float]) {
+        precondition(codes.count == rows * columns && scales.count == rows)
+        self.rows = rows
+        self.columns = columns
+        self.codes = codes
+        self.scales = scales
+        var sums = [Int32](repeating: 0, count: rows)
+        for r in 0..<rows {
+            var s: Int32 = 0
+            for j in 0..<columns { s += Int32(codes[r * columns + j]) }
+            sums[r] = s
+        }
+        self.rowSums = sums
+    }
+
+    /// Reads codes then scales from `payload` at `offset`; returns the matrix and the next offset.
+    static func read(_ payload: [UInt8], offset: Int, rows: Int, columns: Int, what: String) throws -> (Int8ChannelMatrix, Int) {
+        let need = rows * columns + rows * 4
+        guard payload.count >= offset + need else {
+            throw EncodingError("\(what) [\(rows), \(columns)] needs at least \(offset + need) bytes, has \(payload.count)")
+        }
+        let codes = payload[offset..<(offset + rows * columns)].map { Int8(bitPattern: $0) }
+        let scales = Bytes.read(Float.self, from: payload, offset: offset + rows * columns, count: rows)
+        guard scales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw EncodingError("\(what): weight scales must be finite and positive")
+        }
+        return (Int8ChannelMatrix(rows: rows, columns: columns, codes: codes, scales: scales), offset + need)
+    }
+
+    var bytes: [UInt8] { codes.map { UInt8(bitPattern: $0) } + Bytes.of(scales) }
+
+    public func dequantized() -> Tensor {
+        var out = [Float](repeating: 0, count: rows * columns)
+        for r in 0..<rows {
+            for j in 0..<columns { out[r * columns + j] = Float(codes[r * columns + j]) * scales[r] }
+        }
+        return Tensor(shape: [rows, columns], data: out)
+    }
+
+    /// y[r] = sx·sw[r]·(Σ q_w[r,j]·qx[j] − zp·rowSum[r]) for one quantized input row.
+    func forwardRow(_ qx: UnsafePointer<Int32>, scale sx: Float, zeroPoint zp: Int32, into y: UnsafeMutablePointer<Float>) {
+        codes.withUnsafeBufferPointer { cw in
+            let w = cw.baseAddress!
+            for r in 0..<rows {
+                let acc = QuantKernels.dotInt(w + r * columns, qx, columns) &- zp &* rowSums[r]
+                y[r] = Float(acc) * (sx * scales[r])
+            }
+        }
+    }
+}
+
+/// Static W8A8: the input activation's scale and zero point are fixed at calibration time
+/// (per tensor), as torch.ao's static post-training quantization does.
+///
+/// Stored form (encoding "int8-static"): payload = weight codes (Int8, out×in) ‖ weight scales
+/// (F32, out) ‖ input scale (F32) ‖ input zero point (Int32) ‖ [input multiplier (F32, in) when
+/// meta input_multiplier=true]; meta activation_dtype = uint8|int8.
+/// The optional input multiplier m (SmoothQuant's diag(1/s) for a first layer) scales x before
+/// quantizing: y = Q(x ⊙ m)·Ŵᵀ, so `decoded()` is Ŵ·diag(m).
+public struct StaticInt8Linear: LinearWeight {
+    public static let encodingName = "int8-static"
+
+    public let weight: Int8ChannelMatrix
+    public let inputFormat: QuantFormat
+    public let inputScale: Float
+    public let inputZeroPoint: Int32
+    public let inputMultiplier: [Float]?
+
+    public init(weight: Int8ChannelMatrix, inputFormat: QuantFormat, inputScale: Float, inputZeroPoint: Int32,
+                inputMultiplier: [Float]? = nil) {
+        precondition(inputFormat.bits == 8, "StaticInt8Linear takes 8-bit activations")
+        precondition(inputMultiplier == nil || inputMultiplier!.count == weight.columns)
+        self.weight = weight
+        self.inputFormat = inputFormat
+        self.inputScale = inputScale
+        self.inputZeroPoint = inputZeroPoint
+        self.inputMultiplier = inputMultiplier
+    }
+
+    /// Quantizes `weight` per channel and uses activation range [min, max] (already observed on
+    /// calibration data, after any input multiplier).
+    public init(quantizing weight: Tensor, activationRange: (min: Float, max: Float),
+                activationFormat: QuantFormat = .uint8Affine, inputMultiplier: [Float]? = nil) {
+        let p = activationFormat.params(min: activationRange.min, max: activationRange.max)
+        self.init(weight: Int8ChannelMatrix(quantizing: weight), inputFormat: activationFormat,
+                  inputScale: p.scale, inputZeroPoint: p.zeroPoint, inputMultiplier: inputMultiplier)
+    }
+
+    public init(decoding stored: EncodedTensor) throws {
+        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
+            throw EncodingError("int8-static weight needs a 2-D shape, got \(stored.shape)")
+        }
+        let format: QuantFormat
+        switch stored.meta["activation_dtype"] {
+        case "uint8": format = .uint8Affine
+        case "int8": format = .int8Affine
+        default: throw EncodingError("int8-static: meta activation_dtype must be uint8 or int8")
+        }
+        let rows = stored.shape[0], columns = stored.shape[1]
+        let (w, next) = try Int8ChannelMatrix.read(stored.payload, offset: 0, rows: rows, columns: columns, what: "int8-static weight")
+        let hasMultiplier = stored.meta["input_multiplier"] == "true"
+        let expected = next + 8 + (hasMultiplier ? columns * 4 : 0)
+        guard stored.payload.count == expected else {
+            throw EncodingError("int8-static weight \(stored.shape) needs \(expected) bytes, has \(stored.payload.count)")
+        }
+        let scale = Bytes.read(Float.self, from: stored.payload, offset: next, count: 1)[0]
+        let zp = Bytes.read(Int32.self, from: stored.payload, offset: next + 4, count: 1)[0]
+        guard scale.isFinite, scale > 0, zp >= format.qmin, zp <= format.qmax else {
+            throw EncodingError("int8-static: input scale \(scale) / zero point \(zp) invalid for \(stored.meta["activation_dtype"]!)")
+        }
+        let multiplier = hasMultiplier ? Bytes.read(Float.self, from: stored.payload, offset: next + 8, count: columns) : nil
+        self.init(weight: w, inputFormat: format, inputScale: scale, inputZeroPoint: zp, inputMultiplier: multiplier)
+    }
+
+    public func encoded() -> EncodedTensor {
+        var payload = weight.bytes + Bytes.of([inputScale]) + Bytes.of([inputZeroPoint])
+        if let inputMultiplier { payload += Bytes.of(inputMultiplier) }
+        return EncodedTensor(encoding: Self.encodingName, shape: [weight.rows, weight.columns],
+                             meta: ["activation_dtype": inputFormat.signedCodes ? "int8" : "uint8",
+                                    "input_multiplier": inputMultiplier == nil ? "false" : "true"],
+                             payload: payload)
+    }
+
+    public var outFeatures: Int { weight.rows }
+    public var inFeatures: Int { weight.columns }
+    public var flopsPerSample: Int { 2 * outFeatures * inFeatures }
+    public var nonzeroCount: Int { weight.codes.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
+
+    public func decoded() -> Tensor {
+        var w = weight.dequantized()
+        if let m = inputMultiplier {
+            for r in 0..<w.rows { for j in 0..<w.columns { w.data[r * w.columns + j] *= m[j] } }
+        }
+        return w
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
+        let k = inFeatures, n = outFeatures
+        var y = Tensor(zeros: [x.rows, n])
+        var q = [Int32](repeating: 0, count: k)
+        y.data.withUnsafeMutableBufferPointer { yp in
+            for b in 0..<x.rows {
+                for j in 0..<k {
+                    let v = x.data[b * k + j] * (inputMultiplier?[j] ?? 1)
+                    q[j] = inputFormat.quantize(v, scale: inputScale, zeroPoint: inputZeroPoint)
+                }
+                q.withUnsafeBufferPointer { qp in
+                    weight.forwardRow(qp.baseAddress!, scale: inputScale, zeroPoint: inputZeroPoint, into: yp.baseAddress! + b * n)
+                }
+            }
+        }
+        return y
+    }
+}
+
+/// Dynamic W8A8: each input row is quantized at run time from its own min/max (per token), as
+/// ZeroQuant and torch.ao.quantization.quantize_dynamic do; nothing is calibrated.
+///
+/// Stored form (encoding "int8-dynamic"): payload = weight codes (Int8, out×in) ‖ weight scales
+/// (F32, out); meta activation_dtype = uint8|int8.
+public struct DynamicInt8Linear: LinearWeight {
+    public static let encodingName = "int8-dynamic"
+
+    public let weight: Int8ChannelMatrix
+    public let inputFormat: QuantFormat
+
+    public init(weight: Int8ChannelMatrix, inputFormat: QuantFormat = .uint8Affine) {
+        precondition(inputFormat.bits == 8 && inputFormat.scheme == .affine)
+        self.weight = weight
+        self.inputFormat = inputFormat
+    }
+
+    public init(quantizing weight: Tensor, activationFormat: QuantFormat = .uint8Affine) {
+        self.init(weight: Int8ChannelMatrix(quantizing: weight), inputFormat: activationFormat)
+    }
+
+    public init(decoding stored: EncodedTensor) throws {
+        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
+            throw EncodingError("int8-dynamic weight needs a 2-D shape, got \(stored.shape)")
+        }
+        let format: QuantFormat
+        switch stored.meta["activation_dtype"] {
+        case "uint8": format = .uint8Affine
+        case "int8": format = .int8Affine
+        default: throw EncodingError("int8-dynamic: meta activation_dtype must be uint8 or int8")
+        }
+        let rows = stored.shape[0], columns = stored.shape[1]
+        let (w, next) = try Int8ChannelMatrix.read(stored.payload, offset: 0, rows: rows, columns: columns, what: "int8-dynamic weight")
+        guard stored.payload.count == next else {
+            throw EncodingError("int8-dynamic weight \(stored.shape) needs \(next) bytes, has \(stored.payload.count)")
+        }
+        self.init(weight: w, inputFormat: format)
+    }
+
+    public func encoded() -> EncodedTensor {
+        EncodedTensor(encoding: Self.encodingName, shape: [weight.rows, weight.columns],
+                      meta: ["activation_dtype": inputFormat.signedCodes ? "int8" : "uint8"],
+                      payload: weight.bytes)
+    }
+
+    public var outFeatures: Int { weight.rows }
+    public var inFeatures: Int { weight.columns }
+    public var flopsPerSample: Int { 2 * outFeatures * inFeatures }
+    public var nonzeroCount: Int { weight.codes.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
+    public func decoded() -> Tensor { weight.dequantized() }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
+        let k = inFeatures, n = outFeatures
+        var y = Tensor(zeros: [x.rows, n])
+        var q = [Int32](repeating: 0, count: k)
+        y.data.withUnsafeMutableBufferPointer { yp in
+            x.data.withUnsafeBufferPointer { xp in
+                for b in 0..<x.rows {
+                    let row = UnsafeBufferPointer(rebasing: xp[(b * k)..<((b + 1) * k)])
+                    let (scale, zp) = inputFormat.params(fitting: row)
+                    for j in 0..<k { q[j] = inputFormat.quantize(row[j], scale: scale, zeroPoint: zp) }
+                    q.withUnsafeBufferPointer { qp in
+                        weight.forwardRow(qp.baseAddress!, scale: scale, zeroPoint: zp, into: yp.baseAddress! + b * n)
+                    }
+                }
+            }
+        }
+        return y
+    }
+}
