@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "PareNNTests", dependencies: ["PareNN"]),
         .testTarget(name: "PareCompressTests", dependencies: ["PareCompress"]),
         .testTarget(name: "PareStoreTests", dependencies: ["PareStore"]),
-        .testTarget(name: "PareTests", dependencies: ["Pare"]),
+        .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor"]),
         // Drives the built `pare` binary end to end (it depends on PareCLI so the binary is built first).
         .testTarget(name: "PareCLITests", dependencies: [
             "Pare", "PareCLI", .product(name: "GRDB", package: "GRDB.swift"),

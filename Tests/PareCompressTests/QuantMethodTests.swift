@@ -198,18 +198,6 @@ private func outputError(_ w: Tensor, _ q: Tensor, _ x: Tensor) -> Double {
     return total.squareRoot()
 }
 
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
-}
 
 @Suite("Quantization bad input")
 struct QuantBadInputTests {

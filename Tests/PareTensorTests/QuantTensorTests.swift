@@ -13,19 +13,6 @@ struct QuantTestRNG {
     }
 }
 
-/// x·Wᵀ in Double, the reference every encoding's forward is checked against.
-func referenceForward(_ x: Tensor, _ w: Tensor) -> Tensor {
-    var y = Tensor(zeros: [x.rows, w.rows])
-    for b in 0..<x.rows {
-        for r in 0..<w.rows {
-            var s = 0.0
-            for j in 0..<w.columns { s += Double(x[b, j]) * Double(w[r, j]) }
-            y[b, r] = Float(s)
-        }
-    }
-    return y
-}
-
 func maxAbsDiff(_ a: Tensor, _ b: Tensor) -> Float {
     zip(a.data, b.data).reduce(0) { max($0, abs($1.0 - $1.1)) }
 }
