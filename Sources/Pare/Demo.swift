@@ -22,16 +22,22 @@ public enum Demo {
     /// The runs the demo records, in order.
     public static let plans: [Plan] = [
         Plan("none", name: "baseline"),
-        Plan("prune-magnitude", ["amount": "0.3"], name: "magnitude 30%"),
+        // Pruning, unstructured and structured.
         Plan("prune-magnitude", ["amount": "0.5"], name: "magnitude 50%"),
-        Plan("prune-magnitude", ["amount": "0.7"], name: "magnitude 70%"),
-        Plan("prune-magnitude", ["amount": "0.9"], name: "magnitude 90%"),
-        Plan("prune-magnitude", ["amount": "0.7", "scope": "global"], name: "magnitude 70% global"),
-        Plan("prune-magnitude", ["amount": "0.9", "scope": "global"], name: "magnitude 90% global"),
+        Plan("prune-magnitude", ["amount": "0.8"], name: "magnitude 80%"),
+        Plan("prune-magnitude", ["amount": "0.8", "scope": "global"], name: "magnitude 80% global"),
+        Plan("prune-nm", ["n": "2", "m": "4"], name: "2:4 semi-structured"),
+        Plan("prune-wanda", ["amount": "0.5"], name: "Wanda 50%"),
+        Plan("prune-sparsegpt", ["amount": "0.8"], name: "SparseGPT 80%"),
+        Plan("prune-structured", ["amount": "0.5", "norm": "2"], name: "neurons -50% (L2)"),
+        // Quantization: weight-only, GPTQ, weights and activations.
         Plan("quant-weight", ["bits": "8"], name: "int8 per-channel"),
         Plan("quant-weight", ["bits": "4", "granularity": "group", "group_size": "32"], name: "int4 group-32"),
-        Plan("quant-weight", ["bits": "4"], name: "int4 per-channel"),
-        Plan("quant-weight", ["bits": "2", "granularity": "group", "group_size": "32"], name: "int2 group-32"),
+        Plan("quant-weight", ["bits": "3"], name: "int3 per-channel"),
+        Plan("quant-gptq", ["bits": "3"], name: "GPTQ int3"),
+        Plan("quant-static", ["observer": "percentile"], name: "W8A8 static"),
+        Plan("quant-dynamic", name: "W8A8 dynamic"),
+        Plan("quant-smooth", ["alpha": "0.5"], name: "SmoothQuant W8A8"),
     ]
 
     public struct Files: Sendable {
