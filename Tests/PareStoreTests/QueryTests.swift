@@ -143,3 +143,23 @@ import Testing
         #expect(try store.runs().column("size_bytes") == [.null, .double(10)])
     }
 }
+
+@Suite struct StreamingTests {
+    @Test func exportStreamsToAFile() throws {
+        let store = try newStore("stream")
+        for i in 0..<50 {
+            _ = try store.record(start(name: "r\(i)", config: ["bits": .int(i % 8)]), outcome(["accuracy": Double(i) / 50]))
+        }
+        for format in [OutputFormat.csv, .json, .table] {
+            let path = tempDBPath("export") + "." + format.rawValue
+            FileManager.default.createFile(atPath: path, contents: nil)
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            var sink = StreamingSink(format: format, output: FileHandleOutputStream(handle, capacity: 256))
+            try store.export(filter: "params.bits < 4", into: &sink)
+            try handle.close()
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text == (try store.exportTable(filter: "params.bits < 4").rendered(as: format)))
+            if format == .csv { #expect(text.split(separator: "\n").count == 1 + 26) }
+        }
+    }
+}
