@@ -1,7 +1,10 @@
--- A new run, 'running' until finish_run.sql or fail_run.sql.
+-- A new run. beginRun writes it 'running' (finished later by finish_run.sql or fail_run.sql);
+-- record writes a whole run at once as 'finished', in the transaction that writes its results.
 INSERT INTO runs (experiment_id, name, method, status, config, config_hash, base_model_hash,
                   train_dataset_hash, test_dataset_hash, calib_dataset_hash, parent_run_id,
-                  started_at, pare_version)
-VALUES (:experiment_id, :name, :method, 'running', :config, :config_hash, :base_model_hash,
+                  started_at, ended_at, notes, pare_version)
+VALUES (:experiment_id, :name, :method, :status, :config, :config_hash, :base_model_hash,
         :train_dataset_hash, :test_dataset_hash, :calib_dataset_hash, :parent_run_id,
-        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :pare_version)
+        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+        CASE WHEN :status = 'running' THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END,
+        :notes, :pare_version)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 @testable import PareStore
 
 @Suite struct LeaderboardTests {
@@ -141,5 +142,45 @@ import Testing
         #expect(runs.rows.count == 1)
         #expect(runs.column("name") == [.text("b")])
         #expect(try store.runs().column("size_bytes") == [.null, .double(10)])
+    }
+}
+
+@Suite struct StreamingTests {
+    @Test func exportStreamsToAFile() throws {
+        let store = try newStore("stream")
+        for i in 0..<50 {
+            _ = try store.record(start(name: "r\(i)", config: ["bits": .int(i % 8)]), outcome(["accuracy": Double(i) / 50]))
+        }
+        for format in [OutputFormat.csv, .json, .table] {
+            let path = tempDBPath("export") + "." + format.rawValue
+            FileManager.default.createFile(atPath: path, contents: nil)
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            var sink = StreamingSink(format: format, output: FileHandleOutputStream(handle, capacity: 256))
+            try store.export(filter: "params.bits < 4", into: &sink)
+            try handle.close()
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text == (try store.exportTable(filter: "params.bits < 4").rendered(as: format)))
+            if format == .csv { #expect(text.split(separator: "\n").count == 1 + 26) }
+        }
+    }
+}
+
+@Suite struct QueryPlanTests {
+    /// The leaderboard walks the metrics index in value order and looks each run up by key:
+    /// no table scan, whatever the filter (issue 6 needs it at 100k runs).
+    @Test func leaderboardNeverScans() throws {
+        let store = try newStore("plan")
+        _ = try store.record(start(), outcome(["accuracy": 0.9]))
+        for ascending in [false, true] {
+            let filter = try CompiledFilter.compile("params.bits < 8 and metrics.size_bytes < 100 or run.method = 'x'")
+            let sql = SQLText.query("leaderboard", filter: filter, ascending: ascending)
+            let plan = try store.pool.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql,
+                                 arguments: CompiledFilter.arguments(filter, ["metric": "accuracy", "limit": 10]))
+                    .map { $0["detail"] as String }
+            }
+            #expect(plan.first?.contains("metrics_key_step_value") == true, "\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+        }
     }
 }

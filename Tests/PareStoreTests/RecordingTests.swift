@@ -139,3 +139,18 @@ import PareTensor
         #expect(SHA256.hex(Array(repeating: UInt8(ascii: "a"), count: 1000)).count == 64)
     }
 }
+
+@Suite struct BatchRecordingTests {
+    @Test func batchIsAllOrNothing() throws {
+        let store = try newStore("batch")
+        let ids = try store.record(batch: (0..<5).map { (start: start(name: "b\($0)"), outcome: outcome(["accuracy": Double($0) / 10])) })
+        #expect(ids == [1, 2, 3, 4, 5])
+        #expect(try store.leaderboard(metric: "accuracy").column("run") == [.int(5), .int(4), .int(3), .int(2), .int(1)])
+        let before = try store.fingerprint()
+        #expect(throws: (any Error).self) {
+            try store.record(batch: [(start: start(experiment: "new"), outcome: outcome(["accuracy": 1])),
+                                     (start: start(parent: 999), outcome: outcome(["accuracy": 1]))])
+        }
+        #expect(try store.fingerprint() == before)
+    }
+}

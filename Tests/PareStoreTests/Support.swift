@@ -13,9 +13,9 @@ func newStore(_ label: String = "store") throws -> Store {
     try Store(path: tempDBPath(label), create: true)
 }
 
-func start(_ method: String = "quant-weight", name: String? = nil,
+func start(_ method: String = "quant-weight", name: String? = nil, experiment: String = "default",
            config: [String: ConfigValue] = [:], parent: Int64? = nil) -> RunStart {
-    RunStart(name: name, method: method, config: config,
+    RunStart(experiment: experiment, name: name, method: method, config: config,
              baseModel: ModelInfo(hash: String(repeating: "a", count: 64), name: "teacher",
                                   archJSON: #"{"arch":"mlp","dims":[64,256,128,10]}"#, params: 50_000, sizeBytes: 200_000),
              train: DatasetInfo(hash: String(repeating: "b", count: 64), name: "digits_train", rows: 1437, features: 64, classes: 10),

@@ -111,7 +111,7 @@ private struct Parser {
         return negated ? .not(list) : list
     }
 
-    mutating func parseValue(for field: FilterField) throws -> FilterExpr.Value {
+    mutating func parseValue(for field: FilterField) throws -> FilterLiteral {
         let token = current
         let literal: FilterLiteral
         switch token.kind {
@@ -160,8 +160,4 @@ private struct Parser {
             throw FilterError("unknown field '\(word)'; \(hint)", column: token.column)
         }
     }
-}
-
-extension FilterExpr {
-    public typealias Value = FilterLiteral
 }
