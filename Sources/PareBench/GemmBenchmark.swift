@@ -1,0 +1,59 @@
+import Foundation
+import PareTensor
+
+/// Nanoseconds of `body`, best and median over `reps` runs after `warmup` runs.
+func timeNs(reps: Int, warmup: Int = 2, _ body: () -> Void) -> (best: Double, median: Double) {
+    for _ in 0..<warmup { body() }
+    var times: [Double] = []
+    for _ in 0..<reps {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0))
+    }
+    times.sort()
+    return (times[0], times[times.count / 2])
+}
+
+/// `pare-bench gemm [size] [reps]`
+func runGemmBenchmark(_ args: [String]) {
+    let n = args.first.flatMap(Int.init) ?? 1024
+    let reps = args.dropFirst().first.flatMap(Int.init) ?? 10
+    var rng = SystemRandomNumberGenerator()
+    func randomMatrix(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &rng) } }
+    let a = randomMatrix(n * n), b = randomMatrix(n * n)
+    var c = [Float](repeating: 0, count: n * n)
+    let flops = 2.0 * Double(n) * Double(n) * Double(n)
+    let savedThreads = gemmThreadCount
+    print("fp32 GEMM \(n)×\(n)×\(n), best / median of \(reps) after warm-up (GFLOP/s)")
+    for (label, tb) in [("C = A·Bᵀ (Linear)", Transpose.yes), ("C = A·B          ", Transpose.no)] {
+        for threads in [1, 2] {
+            gemmThreadCount = threads
+            let t = timeNs(reps: reps) {
+                a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                    sgemm(.no, tb, m: n, n: n, k: n, a: pa.baseAddress!, lda: n, b: pb.baseAddress!, ldb: n,
+                          c: pc.baseAddress!, ldc: n)
+                } } }
+            }
+            print("  \(label)  \(threads) thread\(threads == 1 ? " " : "s"):  "
+                  + String(format: "%7.1f / %7.1f", flops / t.best, flops / t.median))
+        }
+    }
+
+    // Batch-1 inference: y = x·Wᵀ with W 4096×4096 (64 MiB, larger than L3: memory-bound).
+    let d = 4096
+    let w = randomMatrix(d * d), x = randomMatrix(d)
+    var y = [Float](repeating: 0, count: d)
+    print("batch-1 GEMV y = x·Wᵀ, W \(d)×\(d), best / median of \(reps * 5) (ms)")
+    for threads in [1, 2] {
+        gemmThreadCount = threads
+        let t = timeNs(reps: reps * 5) {
+            w.withUnsafeBufferPointer { pw in x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in
+                sgemm(.no, .yes, m: 1, n: d, k: d, a: px.baseAddress!, lda: d, b: pw.baseAddress!, ldb: d,
+                      c: py.baseAddress!, ldc: d)
+            } } }
+        }
+        print("  \(threads) thread\(threads == 1 ? " " : "s"):  "
+              + String(format: "%7.3f / %7.3f", t.best / 1e6, t.median / 1e6))
+    }
+    gemmThreadCount = savedThreads
+}
