@@ -18,8 +18,13 @@ func timeNs(reps: Int, warmup: Int = 2, _ body: () -> Void) -> (best: Double, me
 func runGemmBenchmark(_ args: [String]) {
     let n = args.first.flatMap(Int.init) ?? 1024
     let reps = args.dropFirst().first.flatMap(Int.init) ?? 10
-    var rng = SystemRandomNumberGenerator()
-    func randomMatrix(_ count: Int) -> [Float] { (0..<count).map { _ in Float.random(in: -1...1, using: &rng) } }
+    var state: UInt64 = 0x2545_F491_4F6C_DD1D  // xorshift64: fast and reproducible
+    func randomMatrix(_ count: Int) -> [Float] {
+        (0..<count).map { _ in
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
+    }
     let a = randomMatrix(n * n), b = randomMatrix(n * n)
     var c = [Float](repeating: 0, count: n * n)
     let flops = 2.0 * Double(n) * Double(n) * Double(n)
@@ -54,6 +59,24 @@ func runGemmBenchmark(_ args: [String]) {
         }
         print("  \(threads) thread\(threads == 1 ? " " : "s"):  "
               + String(format: "%7.3f / %7.3f", t.best / 1e6, t.median / 1e6))
+    }
+
+    // Small batches through a 1024→1024 Linear layer (W in L2/L3), one thread.
+    gemmThreadCount = 1
+    let w1024 = randomMatrix(1024 * 1024)
+    print("small batch X·Wᵀ, W 1024×1024, 1 thread, best / median of \(reps * 5) (GFLOP/s, µs)")
+    for m in [1, 2, 3, 4, 6, 8, 12, 16, 32, 64] {
+        let xs = randomMatrix(m * 1024)
+        var ys = [Float](repeating: 0, count: m * 1024)
+        let t = timeNs(reps: reps * 5) {
+            w1024.withUnsafeBufferPointer { pw in xs.withUnsafeBufferPointer { px in ys.withUnsafeMutableBufferPointer { py in
+                sgemm(.no, .yes, m: m, n: 1024, k: 1024, a: px.baseAddress!, lda: 1024, b: pw.baseAddress!,
+                      ldb: 1024, c: py.baseAddress!, ldc: 1024)
+            } } }
+        }
+        let f = 2.0 * Double(m) * 1024 * 1024
+        print("  m = \(m)".padding(toLength: 10, withPad: " ", startingAt: 0)
+              + String(format: "%7.1f / %7.1f GFLOP/s   %8.1f µs", f / t.best, f / t.median, t.best / 1e3))
     }
     gemmThreadCount = savedThreads
 }

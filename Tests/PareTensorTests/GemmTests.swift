@@ -17,7 +17,7 @@ private func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
 /// Runs sgemm and referenceSgemm on the same random operands (with leading dimensions padded by
 /// `pad`) and checks every element of C, padding included (it must be left untouched).
 private func check(_ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
-                   alpha: Float = 1, beta: Float = 0, pad: Int = 0, threads: Int? = nil,
+                   alpha: Float = 1, beta: Float = 0, pad: Int = 0, threads: Int = 1,
                    seed: UInt64 = 1) {
     let (aRows, aCols) = ta == .no ? (m, k) : (k, m)
     let (bRows, bCols) = tb == .no ? (k, n) : (n, k)
@@ -26,14 +26,11 @@ private func check(_ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
     let b = randomFloats(max(1, bRows * ldb), seed: seed &+ 1)
     let c0 = randomFloats(max(1, m * ldc), seed: seed &+ 2)
     var fast = c0, ref = c0
-    let saved = gemmThreadCount
-    if let threads { gemmThreadCount = threads }
-    defer { gemmThreadCount = saved }
     a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
             fast.withUnsafeMutableBufferPointer { pc in
                 sgemm(ta, tb, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
-                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc)
+                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc, threads: threads)
             }
             ref.withUnsafeMutableBufferPointer { pc in
                 referenceSgemm(ta, tb, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
@@ -65,25 +62,25 @@ private let oddSizes: [(m: Int, n: Int, k: Int)] = [
     @Test(arguments: 0..<4)
     func oddSizesAllTransposes(combo: Int) {
         let (ta, tb) = combos[combo]
-        for s in oddSizes { check(ta, tb, m: s.m, n: s.n, k: s.k, threads: 1) }
+        for s in oddSizes { check(ta, tb, m: s.m, n: s.n, k: s.k) }
     }
 
     @Test(arguments: 0..<4)
     func alphaBetaAndPaddedLeadingDimensions(combo: Int) {
         let (ta, tb) = combos[combo]
         for (alpha, beta) in [(Float(1), Float(1)), (0.5, -2), (-1.5, 0), (0, 0.25)] {
-            check(ta, tb, m: 9, n: 37, k: 21, alpha: alpha, beta: beta, pad: 3, threads: 1)
-            check(ta, tb, m: 1, n: 19, k: 40, alpha: alpha, beta: beta, pad: 5, threads: 1)
-            check(ta, tb, m: 30, n: 70, k: 300, alpha: alpha, beta: beta, pad: 1, threads: 1)
+            check(ta, tb, m: 9, n: 37, k: 21, alpha: alpha, beta: beta, pad: 3)
+            check(ta, tb, m: 1, n: 19, k: 40, alpha: alpha, beta: beta, pad: 5)
+            check(ta, tb, m: 30, n: 70, k: 300, alpha: alpha, beta: beta, pad: 1)
         }
     }
 
     @Test(arguments: 0..<4)
     func gemvAndSmallBatch(combo: Int) {
         let (ta, tb) = combos[combo]
-        for m in 1...5 {
-            check(ta, tb, m: m, n: 67, k: 129, threads: 1)
-            check(ta, tb, m: m, n: 3, k: 5, beta: 1, pad: 2, threads: 1)
+        for m in [1, 2, 3, 4, 5, 8, 9, 23, 24, 25] {
+            check(ta, tb, m: m, n: 67, k: 129)
+            check(ta, tb, m: m, n: 3, k: 5, beta: 1, pad: 2)
         }
     }
 
@@ -94,6 +91,23 @@ private let oddSizes: [(m: Int, n: Int, k: Int)] = [
         check(ta, tb, m: 150, n: 137, k: 130, beta: 0.5, pad: 1, threads: 2)
         check(ta, tb, m: 70, n: 300, k: 110, threads: 3)
         check(ta, tb, m: 1, n: 2500, k: 1000, threads: 2)
+        check(ta, tb, m: 6, n: 701, k: 600, threads: 2)
+    }
+
+    /// Shapes that cross the cache blocks: m > MC, n > NC, k > KC.
+    @Test func acrossCacheBlocks() {
+        check(.no, .yes, m: gemmMC + 5, n: 20, k: 7)
+        check(.yes, .no, m: 9, n: gemmNC + 40, k: 5)
+        check(.no, .no, m: 17, n: 33, k: 2 * gemmKC + 3, alpha: 2, beta: -1)
+    }
+
+    /// The public entry point reads the global thread budget.
+    @Test func publicEntryPoint() {
+        let a = randomFloats(20 * 30, seed: 7), b = randomFloats(40 * 30, seed: 8)
+        var c = [Float](repeating: 0, count: 20 * 40), r = c
+        sgemm(.no, .yes, m: 20, n: 40, k: 30, a: a, lda: 30, b: b, ldb: 30, c: &c, ldc: 40)
+        referenceSgemm(.no, .yes, m: 20, n: 40, k: 30, a: a, lda: 30, b: b, ldb: 30, c: &r, ldc: 40)
+        for i in 0..<c.count { #expect(abs(c[i] - r[i]) <= 1e-4 * max(1, abs(r[i]))) }
     }
 
     @Test func degenerateShapes() {

@@ -35,6 +35,14 @@ public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: I
                   alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                   b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    sgemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+          beta: beta, c: c, ldc: ldc, threads: gemmThreadCount)
+}
+
+/// `sgemm` with an explicit thread budget (used by tests so they need not touch the global).
+func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+           alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads requested: Int) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
     precondition(lda >= max(1, transA == .no ? k : m), "sgemm: lda too small")
     precondition(ldb >= max(1, transB == .no ? n : k), "sgemm: ldb too small")
@@ -45,8 +53,8 @@ public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: I
 
     let work = m.multipliedReportingOverflow(by: n).partialValue
         .multipliedReportingOverflow(by: k).partialValue
-    let maxThreads = work >= gemmParallelThreshold ? max(1, gemmThreadCount) : 1
-    let small = m < gemmSmallM
+    let maxThreads = work >= gemmParallelThreshold ? max(1, requested) : 1
+    let small = m < (transB == .yes ? gemmSmallM : gemmSmallMAxpy)
 
     // Split the larger output dimension into per-thread slices aligned to the register tile.
     let splitN = small || n >= m
@@ -121,9 +129,11 @@ private func gemmBlocked(_ g: GemmArgs, m: Int, n: Int, k: Int) {
     let kcMax = min(gemmKC, k)
     let ncMax = min(gemmNC, (n + gemmNR - 1) / gemmNR * gemmNR)
     let mcMax = min(gemmMC, (m + gemmMR - 1) / gemmMR * gemmMR)
-    let bytesB = kcMax * ncMax * 4, bytesA = kcMax * mcMax * 4, bytesT = gemmMR * gemmNR * 4
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: bytesB + bytesA + bytesT, alignment: 64)
-    defer { raw.deallocate() }
+    // (A gets 16 floats of slack: its transposing pack may store that far past the end.)
+    let bytesB = kcMax * ncMax * 4, bytesA = (kcMax * mcMax + 16) * 4, bytesT = gemmMR * gemmNR * 4
+    let buffer = gemmBuffers.take(byteCount: bytesB + bytesA + bytesT)
+    defer { gemmBuffers.give(buffer) }
+    let raw = buffer.pointer
     let packB = raw.bindMemory(to: Float.self, capacity: bytesB / 4)
     let packA = (raw + bytesB).bindMemory(to: Float.self, capacity: bytesA / 4)
     let tile = (raw + bytesB + bytesA).bindMemory(to: Float.self, capacity: gemmMR * gemmNR)
@@ -169,6 +179,39 @@ private func gemmBlocked(_ g: GemmArgs, m: Int, n: Int, k: Int) {
     }
 }
 
+/// Packing buffers kept between calls: a fresh multi-megabyte allocation is a fresh mmap, and
+/// faulting its pages in costs more than packing into them at small m.
+final class GemmBufferPool: @unchecked Sendable {
+    struct Buffer { var pointer: UnsafeMutableRawPointer, byteCount: Int }
+    private let lock = NSLock()
+    private var free: [Buffer] = []
+    /// Buffers beyond this many are released instead of kept (one per thread is the usual need).
+    private let keep = 4
+
+    func take(byteCount: Int) -> Buffer {
+        lock.lock()
+        let i = free.firstIndex { $0.byteCount >= byteCount } ?? free.indices.last
+        let found = i.map { free.remove(at: $0) }
+        lock.unlock()
+        if let found, found.byteCount >= byteCount { return found }
+        if let found { found.pointer.deallocate() }
+        return Buffer(pointer: .allocate(byteCount: byteCount, alignment: 64), byteCount: byteCount)
+    }
+
+    func give(_ buffer: Buffer) {
+        lock.lock()
+        if free.count < keep {
+            free.append(buffer)
+            lock.unlock()
+        } else {
+            lock.unlock()
+            buffer.pointer.deallocate()
+        }
+    }
+}
+
+let gemmBuffers = GemmBufferPool()
+
 /// Packs op(A)[i0..<i0+mc, p0..<p0+kc] as micro-panels of gemmMR rows: panel r holds, for each
 /// p, the gemmMR values of column p (rows past mc are zero).
 @inline(__always)
@@ -180,15 +223,9 @@ private func gemmPackA(_ g: GemmArgs, i0: Int, p0: Int, mc: Int, kc: Int,
         let panel = dst + ir * kc
         if mr < gemmMR { panel.update(repeating: 0, count: gemmMR * kc) }
         if g.transA == .no {
-            // Row i of op(A) is contiguous: read along it, write with stride MR.
-            for r in 0..<mr {
-                let src = g.a + (i0 + ir + r) * g.lda + p0
-                var d = panel + r
-                for p in 0..<kc {
-                    d.pointee = src[p]
-                    d += gemmMR
-                }
-            }
+            // Row i of op(A) is contiguous along p: transpose 16×16 blocks in registers.
+            packTransposed(src: g.a + (i0 + ir) * g.lda + p0, ld: g.lda, rows: mr, count: kc,
+                           dst: panel, dstStride: gemmMR)
         } else {
             // Column p of op(A) is contiguous in memory (a row of A).
             for p in 0..<kc {
@@ -232,28 +269,89 @@ private func gemmPackB(_ g: GemmArgs, p0: Int, j0: Int, kc: Int, nc: Int,
                 }
             }
         } else {
-            // op(B) = Bᵀ (the Linear layout, B is [n, k]): column j of op(B) is row j of B.
-            for j in 0..<nr {
-                let src = g.b + (j0 + jr + j) * g.ldb + p0
-                var d = panel + j
-                for p in 0..<kc {
-                    d.pointee = src[p]
-                    d += gemmNR
-                }
+            // op(B) = Bᵀ (the Linear layout, B is [n, k]): column j of op(B) is row j of B,
+            // contiguous along p; transpose 16 rows at a time in registers.
+            var jb = 0
+            while jb < nr {
+                packTransposed(src: g.b + (j0 + jr + jb) * g.ldb + p0, ld: g.ldb, rows: min(16, nr - jb),
+                               count: kc, dst: panel + jb, dstStride: gemmNR)
+                jb += 16
             }
         }
         jr += gemmNR
     }
 }
 
+/// dst[q·dstStride + r] = src[r·ld + q] for r in 0..<rows (≤ 16), q in 0..<count, with zeros for
+/// r in rows..<min(16, dstStride). Blocks of 16 q are transposed in registers and stored as whole
+/// 16-float rows, in increasing address order; when dstStride < 16 each store runs into the next
+/// row (rewritten by the next store) and the last one up to 16 − dstStride floats past the end,
+/// so the caller leaves that much slack after the destination. (Compilers otherwise turn the
+/// strided writes of a transposing copy into AVX-512 scatters, which are slow.)
+@inline(__always)
+private func packTransposed(src: UnsafePointer<Float>, ld: Int, rows: Int, count: Int,
+                            dst: UnsafeMutablePointer<Float>, dstStride: Int) {
+    typealias V = SIMD16<Float>
+    @inline(__always) func row(_ r: Int, _ q: Int) -> V {
+        r < rows ? UnsafeRawPointer(src + (r &* ld &+ q)).loadUnaligned(as: V.self) : V()
+    }
+    @inline(__always) func unshuffle(_ a: V, _ b: V) -> (V, V) {
+        (V(lowHalf: a.evenHalf, highHalf: b.evenHalf), V(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+    }
+    var q = 0
+    while q &+ 16 <= count {
+        var v0 = row(0, q), v1 = row(1, q), v2 = row(2, q), v3 = row(3, q)
+        var v4 = row(4, q), v5 = row(5, q), v6 = row(6, q), v7 = row(7, q)
+        var v8 = row(8, q), v9 = row(9, q), v10 = row(10, q), v11 = row(11, q)
+        var v12 = row(12, q), v13 = row(13, q), v14 = row(14, q), v15 = row(15, q)
+        // Four perfect unshuffles of the 256-element block rotate its index bits by four: a transpose.
+        for _ in 0..<4 {
+            let (n0, n8) = unshuffle(v0, v1), (n1, n9) = unshuffle(v2, v3)
+            let (n2, n10) = unshuffle(v4, v5), (n3, n11) = unshuffle(v6, v7)
+            let (n4, n12) = unshuffle(v8, v9), (n5, n13) = unshuffle(v10, v11)
+            let (n6, n14) = unshuffle(v12, v13), (n7, n15) = unshuffle(v14, v15)
+            (v0, v1, v2, v3, v4, v5, v6, v7) = (n0, n1, n2, n3, n4, n5, n6, n7)
+            (v8, v9, v10, v11, v12, v13, v14, v15) = (n8, n9, n10, n11, n12, n13, n14, n15)
+        }
+        let d = UnsafeMutableRawPointer(dst + q &* dstStride)
+        let step = dstStride &* 4
+        d.storeBytes(of: v0, as: V.self); d.storeBytes(of: v1, toByteOffset: step, as: V.self)
+        d.storeBytes(of: v2, toByteOffset: 2 &* step, as: V.self)
+        d.storeBytes(of: v3, toByteOffset: 3 &* step, as: V.self)
+        d.storeBytes(of: v4, toByteOffset: 4 &* step, as: V.self)
+        d.storeBytes(of: v5, toByteOffset: 5 &* step, as: V.self)
+        d.storeBytes(of: v6, toByteOffset: 6 &* step, as: V.self)
+        d.storeBytes(of: v7, toByteOffset: 7 &* step, as: V.self)
+        d.storeBytes(of: v8, toByteOffset: 8 &* step, as: V.self)
+        d.storeBytes(of: v9, toByteOffset: 9 &* step, as: V.self)
+        d.storeBytes(of: v10, toByteOffset: 10 &* step, as: V.self)
+        d.storeBytes(of: v11, toByteOffset: 11 &* step, as: V.self)
+        d.storeBytes(of: v12, toByteOffset: 12 &* step, as: V.self)
+        d.storeBytes(of: v13, toByteOffset: 13 &* step, as: V.self)
+        d.storeBytes(of: v14, toByteOffset: 14 &* step, as: V.self)
+        d.storeBytes(of: v15, toByteOffset: 15 &* step, as: V.self)
+        q &+= 16
+    }
+    let width = min(16, dstStride)
+    while q < count {
+        let d = dst + q &* dstStride
+        for r in 0..<width { d[r] = r < rows ? src[r &* ld &+ q] : 0 }
+        q &+= 1
+    }
+}
+
 // MARK: - Small m (batch-1 / small-batch inference)
 
-/// Below this many rows of C, op(B) is streamed directly instead of packed.
-let gemmSmallM = 4
+/// Below this many rows of C, op(B) is streamed directly instead of packed: with B in the
+/// Linear layout (transB == .yes) by the 4×4 dot-product kernel, which beats the packed path
+/// up to m ≈ 24 (measured at 1024×1024)…
+let gemmSmallM = 24
+/// …and otherwise (rows of op(B) contiguous) by one axpy pass per row of C, only for tiny m.
+let gemmSmallMAxpy = 4
 /// Rows of B (columns of C) computed together by the dot-product kernel.
 let gemmDotRows = 4
 
-/// C += alpha · op(A)·op(B) for m < gemmSmallM: each row of B (Linear layout) or of op(B)
+/// C += alpha · op(A)·op(B) for small m: each row of B (Linear layout) or of op(B)
 /// is read once, from memory, with SIMD dot products / axpys.
 private func gemmSmallM(_ g: GemmArgs, m: Int, n: Int, k: Int) {
     // op(A) rows, contiguous and padded with zeros to whole vectors.
@@ -268,8 +366,23 @@ private func gemmSmallM(_ g: GemmArgs, m: Int, n: Int, k: Int) {
         }
     }
     if g.transB == .yes {
-        for i in 0..<m {
-            gemvRows(x: x + i * kp, k: k, w: g.b, ldw: g.ldb, n: n, alpha: g.alpha, y: g.c + i * g.ldc)
+        if m == 1 {
+            gemvRows(x: x, k: k, w: g.b, ldw: g.ldb, n: n, alpha: g.alpha, y: g.c)
+            return
+        }
+        // One pass over W: a chunk of its rows (kept in L2) meets every group of four rows of
+        // op(A) (the last group may be short: gemv4Rows repeats a row and drops its result).
+        let chunk = max(4, min(64, (256 << 10) / max(1, 4 * k)) / 4 * 4)
+        var j = 0
+        while j < n {
+            let nj = min(chunk, n - j)
+            var i = 0
+            while i < m {
+                gemv4Rows(x: x + i * kp, ldx: kp, rows: min(4, m - i), k: k, w: g.b + j * g.ldb,
+                          ldw: g.ldb, n: nj, alpha: g.alpha, y: g.c + i * g.ldc + j, ldy: g.ldc)
+                i += 4
+            }
+            j += chunk
         }
     } else {
         for i in 0..<m {
@@ -325,6 +438,79 @@ private func gemvRows(x: UnsafePointer<Float>, k: Int, w: UnsafePointer<Float>, 
         for p in kv..<k { d0 += x[p] * w[j * ldw + p] }
         y[j] += alpha * d0
         j += 1
+    }
+}
+
+/// Y[r, j] += alpha · dot(X[r, 0..<k], W[j, 0..<k]) for r in 0..<rows (1...4), j in 0..<n:
+/// a 4×4 block of dot products per step, so each row of W is read once for up to four rows of X.
+/// X rows are padded with zeros up to a whole vector; rows past `rows` alias the last one.
+@inline(__always)
+private func gemv4Rows(x: UnsafePointer<Float>, ldx: Int, rows: Int, k: Int,
+                       w: UnsafePointer<Float>, ldw: Int, n: Int, alpha: Float,
+                       y: UnsafeMutablePointer<Float>, ldy: Int) {
+    let vw = GemmVec.scalarCount
+    let kv = k / vw * vw
+    let x0 = UnsafeRawPointer(x), x1 = UnsafeRawPointer(x + min(1, rows - 1) * ldx)
+    let x2 = UnsafeRawPointer(x + min(2, rows - 1) * ldx), x3 = UnsafeRawPointer(x + min(3, rows - 1) * ldx)
+    var j = 0
+    while j < n {
+        // Rows of W past n alias the last one (their results are dropped).
+        let r0 = UnsafeRawPointer(w + j * ldw), r1 = UnsafeRawPointer(w + min(j + 1, n - 1) * ldw)
+        let r2 = UnsafeRawPointer(w + min(j + 2, n - 1) * ldw)
+        let r3 = UnsafeRawPointer(w + min(j + 3, n - 1) * ldw)
+        var s00 = GemmVec(), s01 = GemmVec(), s02 = GemmVec(), s03 = GemmVec()
+        var s10 = GemmVec(), s11 = GemmVec(), s12 = GemmVec(), s13 = GemmVec()
+        var s20 = GemmVec(), s21 = GemmVec(), s22 = GemmVec(), s23 = GemmVec()
+        var s30 = GemmVec(), s31 = GemmVec(), s32 = GemmVec(), s33 = GemmVec()
+        var o = 0
+        let end = kv &* 4
+        while o < end {
+            let w0 = r0.loadUnaligned(fromByteOffset: o, as: GemmVec.self)
+            let w1 = r1.loadUnaligned(fromByteOffset: o, as: GemmVec.self)
+            let w2 = r2.loadUnaligned(fromByteOffset: o, as: GemmVec.self)
+            let w3 = r3.loadUnaligned(fromByteOffset: o, as: GemmVec.self)
+            let a0 = x0.loadUnaligned(fromByteOffset: o, as: GemmVec.self)
+            s00 = s00.addingProduct(a0, w0); s01 = s01.addingProduct(a0, w1)
+            s02 = s02.addingProduct(a0, w2); s03 = s03.addingProduct(a0, w3)
+            let a1 = x1.loadUnaligned(fromByteOffset: o, as: GemmVec.self)
+            s10 = s10.addingProduct(a1, w0); s11 = s11.addingProduct(a1, w1)
+            s12 = s12.addingProduct(a1, w2); s13 = s13.addingProduct(a1, w3)
+            let a2 = x2.loadUnaligned(fromByteOffset: o, as: GemmVec.self)
+            s20 = s20.addingProduct(a2, w0); s21 = s21.addingProduct(a2, w1)
+            s22 = s22.addingProduct(a2, w2); s23 = s23.addingProduct(a2, w3)
+            let a3 = x3.loadUnaligned(fromByteOffset: o, as: GemmVec.self)
+            s30 = s30.addingProduct(a3, w0); s31 = s31.addingProduct(a3, w1)
+            s32 = s32.addingProduct(a3, w2); s33 = s33.addingProduct(a3, w3)
+            o &+= vw &* 4
+        }
+        // The k tail (k not a multiple of the vector width) one element at a time.
+        var t0 = SIMD4<Float>(), t1 = SIMD4<Float>(), t2 = SIMD4<Float>(), t3 = SIMD4<Float>()
+        var p = kv
+        while p < k {
+            let q = p &* 4
+            let wv = SIMD4<Float>(r0.load(fromByteOffset: q, as: Float.self),
+                                  r1.load(fromByteOffset: q, as: Float.self),
+                                  r2.load(fromByteOffset: q, as: Float.self),
+                                  r3.load(fromByteOffset: q, as: Float.self))
+            t0 += x0.load(fromByteOffset: q, as: Float.self) * wv
+            t1 += x1.load(fromByteOffset: q, as: Float.self) * wv
+            t2 += x2.load(fromByteOffset: q, as: Float.self) * wv
+            t3 += x3.load(fromByteOffset: q, as: Float.self) * wv
+            p &+= 1
+        }
+        let va = SIMD4<Float>(repeating: alpha)
+        let y0 = va * (t0 + SIMD4(s00.sum(), s01.sum(), s02.sum(), s03.sum()))
+        let y1 = va * (t1 + SIMD4(s10.sum(), s11.sum(), s12.sum(), s13.sum()))
+        let y2 = va * (t2 + SIMD4(s20.sum(), s21.sum(), s22.sum(), s23.sum()))
+        let y3 = va * (t3 + SIMD4(s30.sum(), s31.sum(), s32.sum(), s33.sum()))
+        let cols = min(4, n - j)
+        for c in 0..<cols {
+            y[j + c] += y0[c]
+            if rows > 1 { y[ldy + j + c] += y1[c] }
+            if rows > 2 { y[2 * ldy + j + c] += y2[c] }
+            if rows > 3 { y[3 * ldy + j + c] += y3[c] }
+        }
+        j += 4
     }
 }
 
