@@ -1,17 +1,28 @@
 import Foundation
 import PareTensor
 
-/// Nanoseconds of `body`, best and median over `reps` runs after `warmup` runs.
-func timeNs(reps: Int, warmup: Int = 2, _ body: () -> Void) -> (best: Double, median: Double) {
+/// Nanoseconds of CPU time used by the whole process (excludes time its threads spent preempted).
+func processCPUNs() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) * 1e9 + Double(ts.tv_nsec)
+}
+
+/// Wall-clock nanoseconds of `body`, best and median over `reps` runs after `warmup` runs, and
+/// the best CPU time summed over threads (on a busy machine, work per CPU-second is the stable figure).
+func timeNs(reps: Int, warmup: Int = 2, _ body: () -> Void) -> (best: Double, median: Double, cpu: Double) {
     for _ in 0..<warmup { body() }
     var times: [Double] = []
+    var cpu = Double.infinity
     for _ in 0..<reps {
+        let c0 = processCPUNs()
         let t0 = DispatchTime.now().uptimeNanoseconds
         body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - t0))
+        cpu = min(cpu, processCPUNs() - c0)
     }
     times.sort()
-    return (times[0], times[times.count / 2])
+    return (times[0], times[times.count / 2], cpu)
 }
 
 /// `pare-bench gemm [size] [reps]`
@@ -40,7 +51,8 @@ func runGemmBenchmark(_ args: [String]) {
                 } } }
             }
             print("  \(label)  \(threads) thread\(threads == 1 ? " " : "s"):  "
-                  + String(format: "%7.1f / %7.1f", flops / t.best, flops / t.median))
+                  + String(format: "%7.1f / %7.1f", flops / t.best, flops / t.median)
+                  + String(format: "   (%.1f per CPU-second)", flops / t.cpu))
         }
     }
 

@@ -345,7 +345,13 @@ private func packTransposed(src: UnsafePointer<Float>, ld: Int, rows: Int, count
 /// Below this many rows of C, op(B) is streamed directly instead of packed: with B in the
 /// Linear layout (transB == .yes) by the 4×4 dot-product kernel, which beats the packed path
 /// up to m ≈ 24 (measured at 1024×1024)…
+#if PARE_AVX512
 let gemmSmallM = 24
+#else
+// With 16 ymm registers the 4×4 dot kernel spills (measured 3× slower than AVX-512 at m = 2…16):
+// only batch 1 takes the dot-product path there. (AVX2 thresholds are otherwise untuned.)
+let gemmSmallM = 2
+#endif
 /// …and otherwise (rows of op(B) contiguous) by one axpy pass per row of C, only for tiny m.
 let gemmSmallMAxpy = 4
 /// Rows of B (columns of C) computed together by the dot-product kernel.
