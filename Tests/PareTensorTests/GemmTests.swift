@@ -17,7 +17,7 @@ private func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
 /// Runs sgemm and referenceSgemm on the same random operands (with leading dimensions padded by
 /// `pad`) and checks every element of C, padding included (it must be left untouched).
 private func check(_ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
-                   alpha: Float = 1, beta: Float = 0, pad: Int = 0, threads: Int = 1,
+                   alpha: Float = 1, beta: Float = 0, pad: Int = 0, threads: Int = 1, parallelThreshold: Int = 0,
                    seed: UInt64 = 1) {
     let (aRows, aCols) = ta == .no ? (m, k) : (k, m)
     let (bRows, bCols) = tb == .no ? (k, n) : (n, k)
@@ -30,7 +30,8 @@ private func check(_ ta: Transpose, _ tb: Transpose, m: Int, n: Int, k: Int,
         b.withUnsafeBufferPointer { pb in
             fast.withUnsafeMutableBufferPointer { pc in
                 sgemm(ta, tb, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
-                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc, threads: threads)
+                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc,
+                      threads: threads, parallelThreshold: parallelThreshold)
             }
             ref.withUnsafeMutableBufferPointer { pc in
                 referenceSgemm(ta, tb, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
@@ -84,14 +85,21 @@ private let oddSizes: [(m: Int, n: Int, k: Int)] = [
         }
     }
 
-    /// Sizes above the parallel threshold, split over n (n ≥ m) and over m.
+    /// The threaded split (forced below the size threshold): over m (m > n), over n, the
+    /// small-m path, and more threads than tiles.
     @Test(arguments: 0..<4)
     func multiThreaded(combo: Int) {
         let (ta, tb) = combos[combo]
-        check(ta, tb, m: 150, n: 137, k: 130, beta: 0.5, pad: 1, threads: 2)
-        check(ta, tb, m: 70, n: 300, k: 110, threads: 3)
-        check(ta, tb, m: 1, n: 2500, k: 1000, threads: 2)
-        check(ta, tb, m: 6, n: 701, k: 600, threads: 2)
+        check(ta, tb, m: 61, n: 37, k: 30, beta: 0.5, pad: 1, threads: 2)
+        check(ta, tb, m: 30, n: 101, k: 20, threads: 3)
+        check(ta, tb, m: 1, n: 150, k: 40, threads: 2)
+        check(ta, tb, m: 6, n: 71, k: 33, threads: 2)
+        check(ta, tb, m: 3, n: 5, k: 7, threads: 8)
+    }
+
+    /// One product just above the real size threshold.
+    @Test func aboveParallelThreshold() {
+        check(.no, .yes, m: 130, n: 129, k: 128, threads: 2, parallelThreshold: gemmParallelThreshold)
     }
 
     /// Shapes that cross the cache blocks: m > MC, n > NC, k > KC.

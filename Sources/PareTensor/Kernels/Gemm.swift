@@ -39,10 +39,12 @@ public func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: I
           beta: beta, c: c, ldc: ldc, threads: gemmThreadCount)
 }
 
-/// `sgemm` with an explicit thread budget (used by tests so they need not touch the global).
+/// `sgemm` with an explicit thread budget and parallel threshold (tests use these to exercise
+/// the threaded split at small sizes without touching the global).
 func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
            alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads requested: Int) {
+           beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads requested: Int,
+           parallelThreshold: Int = gemmParallelThreshold) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
     precondition(lda >= max(1, transA == .no ? k : m), "sgemm: lda too small")
     precondition(ldb >= max(1, transB == .no ? n : k), "sgemm: ldb too small")
@@ -53,7 +55,7 @@ func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
 
     let work = m.multipliedReportingOverflow(by: n).partialValue
         .multipliedReportingOverflow(by: k).partialValue
-    let maxThreads = work >= gemmParallelThreshold ? max(1, requested) : 1
+    let maxThreads = work >= parallelThreshold ? max(1, requested) : 1
     let small = m < (transB == .yes ? gemmSmallM : gemmSmallMAxpy)
 
     // Split the larger output dimension into per-thread slices aligned to the register tile.
