@@ -53,8 +53,8 @@ func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
     if beta != 1 { gemmScale(m: m, n: n, beta: beta, c: c, ldc: ldc) }
     if k == 0 || alpha == 0 { return }
 
-    let work = m.multipliedReportingOverflow(by: n).partialValue
-        .multipliedReportingOverflow(by: k).partialValue
+    let mn = m.multipliedReportingOverflow(by: n), mnk = mn.partialValue.multipliedReportingOverflow(by: k)
+    let work = mn.overflow || mnk.overflow ? Int.max : mnk.partialValue
     let maxThreads = work >= parallelThreshold ? max(1, requested) : 1
     let small = m < (transB == .yes ? gemmSmallM : gemmSmallMAxpy)
 
@@ -70,7 +70,7 @@ func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
         let lo = (units * t / threads) * unit
         let hi = min(extent, (units * (t + 1) / threads) * unit)
         if lo >= hi { return }
-        let part = splitN ? args.columns(lo, hi - lo) : args.rows(lo)
+        let part = splitN ? args.columns(lo) : args.rows(lo)
         let pm = splitN ? m : hi - lo
         let pn = splitN ? hi - lo : n
         if small {
@@ -93,8 +93,8 @@ struct GemmArgs: @unchecked Sendable {
     var b: UnsafePointer<Float>, ldb: Int
     var c: UnsafeMutablePointer<Float>, ldc: Int
 
-    /// The same product restricted to output columns j0..<j0+count.
-    @inline(__always) func columns(_ j0: Int, _ count: Int) -> GemmArgs {
+    /// The same product restricted to output columns from j0 on.
+    @inline(__always) func columns(_ j0: Int) -> GemmArgs {
         var r = self
         r.b = transB == .no ? b + j0 : b + j0 * ldb
         r.c = c + j0
