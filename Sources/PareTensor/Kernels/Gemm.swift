@@ -359,8 +359,9 @@ let gemmSmallMAxpy = 4
 /// Rows of B (columns of C) computed together by the dot-product kernel.
 let gemmDotRows = 4
 
-/// C += alpha · op(A)·op(B) for small m: each row of B (Linear layout) or of op(B)
-/// is read once, from memory, with SIMD dot products / axpys.
+/// C += alpha · op(A)·op(B) for small m, without packing: in the Linear layout (transB == .yes)
+/// W is read once, its rows meeting every row of op(A) in SIMD dot products; otherwise each row
+/// of C is an axpy pass over the rows of op(B).
 private func gemmSmallM(_ g: GemmArgs, m: Int, n: Int, k: Int) {
     // op(A) rows, contiguous and padded with zeros to whole vectors.
     let w = GemmVec.scalarCount
