@@ -20,7 +20,10 @@ let targetCPU: String? =
     ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy { cpuFlags.contains($0) } ? "skylake-avx512"
     : ["avx2", "fma", "f16c"].allSatisfy { cpuFlags.contains($0) } ? "haswell"
     : nil
-let fastMath: [SwiftSetting] = targetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+// PARE_AVX512 lets the GEMM pick a register tile sized for 32 zmm registers (else 16 ymm).
+let fastMath: [SwiftSetting] = targetCPU.map { cpu in
+    [.unsafeFlags(["-target-cpu", cpu])] + (cpu == "skylake-avx512" ? [.define("PARE_AVX512")] : [])
+} ?? []
 
 let package = Package(
     name: "Pare",

@@ -1,1 +1,22 @@
-print("bench")
+// pare-bench <name>: release-build benchmarks, one file per benchmark in this folder.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Every benchmark: name, one-line description, entry point (gets the remaining arguments).
+let benchmarks: [(name: String, about: String, run: ([String]) -> Void)] = [
+    ("gemm", "fp32 GEMM GFLOP/s at 1024³ (A·Bᵀ and A·B, 1 and 2 threads) and batch-1 GEMV latency",
+     runGemmBenchmark),
+]
+
+let args = Array(CommandLine.arguments.dropFirst())
+if let name = args.first, let bench = benchmarks.first(where: { $0.name == name }) {
+    bench.run(Array(args.dropFirst()))
+} else {
+    if let name = args.first { print("pare-bench: unknown benchmark '\(name)'") }
+    print("usage: pare-bench <name> [options]\n\navailable benchmarks:")
+    for b in benchmarks { print("  \(b.name.padding(toLength: 8, withPad: " ", startingAt: 0))  \(b.about)") }
+    exit(args.isEmpty ? 0 : 2)
+}
