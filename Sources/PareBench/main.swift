@@ -9,6 +9,10 @@ import Darwin
 let benchmarks: [(name: String, about: String, run: ([String]) -> Void)] = [
     ("gemm", "fp32 GEMM GFLOP/s at 1024³ (A·Bᵀ and A·B, 1 and 2 threads) and batch-1 GEMV latency",
      runGemmBenchmark),
+    ("quant", "batch-1 GEMV latency of int8/int4/int3/int2 weights against fp32 at 4096² and 8192²",
+     { _ in runQuantBenchmark() }),
+    ("sparse", "batch-1 sparse (CSR) vs dense latency at 50/70/90/95 % sparsity; structured 50 % ratio",
+     { _ in runSparseBenchmark() }),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
