@@ -16,10 +16,12 @@ let cpuFlags: Set<Substring> = {
     return []
     #endif
 }()
-let targetCPU: String? =
-    ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy { cpuFlags.contains($0) } ? "skylake-avx512"
+// PARE_TARGET_CPU=haswell (or any LLVM CPU name, or "none") overrides the detection, e.g. to
+// build a binary for older machines or to run it under valgrind, which lacks AVX-512.
+let targetCPU: String? = ProcessInfo.processInfo.environment["PARE_TARGET_CPU"].map { $0 == "none" ? nil : $0 } ??
+    (["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy { cpuFlags.contains($0) } ? "skylake-avx512"
     : ["avx2", "fma", "f16c"].allSatisfy { cpuFlags.contains($0) } ? "haswell"
-    : nil
+    : nil)
 // PARE_AVX512 lets the GEMM pick a register tile sized for 32 zmm registers (else 16 ymm).
 let fastMath: [SwiftSetting] = targetCPU.map { cpu in
     [.unsafeFlags(["-target-cpu", cpu])] + (cpu == "skylake-avx512" ? [.define("PARE_AVX512")] : [])
