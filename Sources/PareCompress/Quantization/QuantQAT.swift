@@ -10,7 +10,7 @@ import PareTensor
 /// With epochs=0 the observers only watch one pass over the training data (post-training W{bits}A8).
 public struct QuantQAT: CompressionMethod {
     public static let name = "quant-qat"
-    public static let summary = "Quantization-aware training on --train (fake-quant weights and activations, STE), then W{bits}A8 integers."
+    public static let summary = "Quantization-aware training on --train (fake-quant weights and uint8 inputs, straight-through gradients), then quant-static's integer layers."
 
     let bits: Int
     let epochs: Int
