@@ -30,6 +30,7 @@ public enum Demo {
         Plan("prune-wanda", ["amount": "0.5"], name: "Wanda 50%"),
         Plan("prune-sparsegpt", ["amount": "0.8"], name: "SparseGPT 80%"),
         Plan("prune-structured", ["amount": "0.5", "norm": "2"], name: "neurons -50% (L2)"),
+        Plan("prune-magnitude", ["amount": "0.9", "schedule": "agp"], name: "magnitude 90% AGP + fine-tune"),
         // Quantization: weight-only, GPTQ, weights and activations.
         Plan("quant-weight", ["bits": "8"], name: "int8 per-channel"),
         Plan("quant-weight", ["bits": "4", "granularity": "group", "group_size": "32"], name: "int4 group-32"),
@@ -38,6 +39,7 @@ public enum Demo {
         Plan("quant-static", ["observer": "percentile"], name: "W8A8 static"),
         Plan("quant-dynamic", name: "W8A8 dynamic"),
         Plan("quant-smooth", ["alpha": "0.5"], name: "SmoothQuant W8A8"),
+        Plan("quant-qat", ["bits": "4"], name: "QAT W4A8"),
     ]
 
     public struct Files: Sendable {

@@ -12,7 +12,9 @@ import PareTensor
         // Stored honestly: half the values plus a bitmask.
         #expect(result.model.layers[0].weight.encodingName == "sparse-bitmask")
         #expect(result.model.layers[0].weight.storedBytes == 16384 / 8 + 4 * 8192)
-        #expect(method.config == ["amount": .double(0.5), "scope": .string("layer"), "layers": .string("all")])
+        #expect(method.config == ["amount": .double(0.5), "scope": .string("layer"), "layers": .string("all"),
+                                  "schedule": .string("oneshot"), "steps": .int(1), "finetune_epochs": .int(0),
+                                  "lr": .double(1e-3), "batch_size": .int(64)])
         // The survivors are the largest magnitudes, unchanged.
         let before = teacher.layers[2].weight.decoded(), after = result.model.layers[2].weight.decoded()
         let smallestKept = zip(before.data, after.data).filter { $1 != 0 }.map { abs($0.0) }.min()!

@@ -4,37 +4,13 @@ import Testing
 import PareNN
 import PareTensor
 
-/// Test fixtures: the spine's teacher (read with a minimal safetensors parser, so these tests do
-/// not wait for the real reader) and the digits CSVs.
+/// Test fixtures: the spine's teacher (`TeacherFixture`) and the digits CSVs.
 enum PruningFixture {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    /// Every F32 tensor of a safetensors file: 8-byte little-endian header length, JSON header, data.
-    static func readSafetensors(_ url: URL) throws -> [String: Tensor] {
-        let bytes = [UInt8](try Data(contentsOf: url))
-        let headerLength = Int(bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        let header = try JSONSerialization.jsonObject(with: Data(bytes[8..<8 + headerLength])) as! [String: Any]
-        var tensors: [String: Tensor] = [:]
-        for (name, value) in header where name != "__metadata__" {
-            let entry = value as! [String: Any]
-            precondition(entry["dtype"] as! String == "F32")
-            let shape = (entry["shape"] as! [Int])
-            let offsets = entry["data_offsets"] as! [Int]
-            let count = shape.reduce(1, *)
-            tensors[name] = Tensor(shape: shape, data: Bytes.read(Float.self, from: bytes, offset: 8 + headerLength + offsets[0], count: count))
-        }
-        return tensors
-    }
-
     /// The 64→256→128→10 ReLU teacher.
-    static func teacher() throws -> Model {
-        let t = try readSafetensors(directory.appendingPathComponent("teacher.safetensors"))
-        let layers = ["fc1", "fc2", "fc3"].map { name in
-            LinearLayer(name: name, weight: DenseWeight(t["\(name).weight"]!), bias: t["\(name).bias"]!.data)
-        }
-        return Model(layers: layers, activation: .relu)
-    }
+    static func teacher() throws -> Model { try TeacherFixture.model() }
 
     /// A digits CSV (label first) as a Dataset, at most `limit` rows.
     static func digits(_ file: String, limit: Int = .max) throws -> Dataset {

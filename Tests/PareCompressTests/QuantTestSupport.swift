@@ -3,26 +3,13 @@ import PareNN
 import PareTensor
 @testable import PareCompress
 
-/// Fixtures for the quantization method tests: the digits teacher (64→256→128→10, ReLU) read with
-/// a minimal safetensors parser (F32 tensors only), and the digits CSVs.
+/// Fixtures for the quantization method tests: the digits teacher (64→256→128→10, ReLU, read by
+/// `TeacherFixture`) and the digits CSVs.
 enum QuantFixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures").path
 
-    static let teacher: Model = {
-        let bytes = [UInt8](try! Data(contentsOf: URL(fileURLWithPath: directory + "/teacher.safetensors")))
-        let n = Int(Bytes.read(UInt64.self, from: bytes, count: 1)[0])
-        let header = try! JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + n)])) as! [String: Any]
-        func tensor(_ name: String) -> Tensor {
-            let entry = header[name] as! [String: Any]
-            let shape = entry["shape"] as! [Int], offsets = entry["data_offsets"] as! [Int]
-            return Tensor(shape: shape, data: Bytes.read(Float.self, from: bytes, offset: 8 + n + offsets[0], count: shape.reduce(1, *)))
-        }
-        let layers = ["fc1", "fc2", "fc3"].map { name in
-            LinearLayer(name: name, weight: DenseWeight(tensor("\(name).weight")), bias: tensor("\(name).bias").data)
-        }
-        return Model(layers: layers, activation: .relu)
-    }()
+    static let teacher: Model = try! TeacherFixture.model()
 
     static func digits(_ file: String, limit: Int? = nil) -> Dataset {
         let text = try! String(contentsOfFile: directory + "/" + file, encoding: .utf8)

@@ -8,6 +8,8 @@ import PareTensor
 ///   (layer order, then row-major, for global).
 /// - `threshold=t` (t ≥ 0): zero every |w| < t instead (the same cut in every layer).
 /// - `layers=fc1,fc2`: which layers (default all).
+/// - `schedule=oneshot|agp`, `steps`, `finetune_epochs`, `lr`, `batch_size`: gradual pruning with
+///   fine-tuning on `--train` (see `PruningSchedule`); agp needs `amount`.
 public struct MagnitudePruning: CompressionMethod, MaskPruner {
     public static let name = "prune-magnitude"
     public static let summary = "Zero the smallest-magnitude weights: amount= per layer or scope=global, or threshold=."
@@ -21,11 +23,14 @@ public struct MagnitudePruning: CompressionMethod, MaskPruner {
     public var target: Target
     public var scope: Scope
     public var layers: LayerSelection
+    public var schedule: PruningSchedule
 
-    public init(target: Target = .amount(0.5), scope: Scope = .layer, layers: LayerSelection = .init(names: nil)) {
+    public init(target: Target = .amount(0.5), scope: Scope = .layer, layers: LayerSelection = .init(names: nil),
+                schedule: PruningSchedule = .oneShot) {
         self.target = target
         self.scope = scope
         self.layers = layers
+        self.schedule = schedule
     }
 
     public init(settings: Settings) throws {
@@ -41,11 +46,17 @@ public struct MagnitudePruning: CompressionMethod, MaskPruner {
         }
         scope = Scope(rawValue: try s.string("scope", default: "layer", oneOf: Scope.allCases.map(\.rawValue))!)!
         layers = LayerSelection(settings: &s)
+        schedule = try PruningSchedule(settings: &s)
+        if case .threshold = target, schedule.kind == .agp {
+            throw ConfigError("\(Self.name): schedule=agp needs amount= (the final sparsity), not threshold=.")
+        }
         try s.finish()
     }
 
     public var config: [String: ConfigValue] {
-        var c: [String: ConfigValue] = ["scope": .string(scope.rawValue), "layers": .string(layers.recorded)]
+        var c = schedule.config
+        c["scope"] = .string(scope.rawValue)
+        c["layers"] = .string(layers.recorded)
         switch target {
         case .amount(let a): c["amount"] = .double(a)
         case .threshold(let t): c["threshold"] = .double(t)
@@ -55,20 +66,23 @@ public struct MagnitudePruning: CompressionMethod, MaskPruner {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         let selected = try layers.indices(in: model, method: Self.name)
-        let masks: [Tensor?]
         switch target {
         case .amount(let a):
-            masks = try self.masks(for: model, sparsity: a, context: context)
+            return try GradualPruning.run(model, schedule: schedule, target: a, selected: selected,
+                                          context: context, method: Self.name) { current, sparsity in
+                try self.masks(for: current, sparsity: sparsity, context: context)
+            }
         case .threshold(let t):
-            masks = model.layers.indices.map { i in
-                guard selected.contains(i) else { return nil }
-                let w = model.layers[i].weight.decoded()
-                return Tensor(shape: w.shape, data: w.data.map { abs($0) < Float(t) ? 0 : 1 })
+            // One-shot only: the cut is fixed, so fine-tuning (if any) follows the one mask.
+            return try GradualPruning.run(model, schedule: schedule, target: 0, selected: selected,
+                                          context: context, method: Self.name) { current, _ in
+                current.layers.indices.map { i in
+                    guard selected.contains(i) else { return nil }
+                    let w = current.layers[i].weight.decoded()
+                    return Tensor(shape: w.shape, data: w.data.map { abs($0) < Float(t) ? 0 : 1 })
+                }
             }
         }
-        let pruned = Pruning.applying(masks, to: model)
-        let report = Pruning.report(pruned, layers: selected)
-        return CompressionResult(model: pruned, notes: report.notes, extraMetrics: report.metrics)
     }
 
     /// Masks zeroing the `sparsity` fraction of smallest |w|, per layer or across the selected

@@ -7,27 +7,32 @@ import PareTensor
 /// (the reference code's `int(in · sparsity)`; ties: lower index first). No weight update.
 /// Layers are pruned in order, each seeing the activations of the already pruned layers
 /// before it, as the reference implementation feeds each block the pruned block's outputs.
+/// `schedule=agp steps finetune_epochs lr batch_size` prune gradually with fine-tuning on `--train`
+/// (see `PruningSchedule`), recomputing the activation norms on the fine-tuned model each step.
 public struct WandaPruning: CompressionMethod, MaskPruner {
     public static let name = "prune-wanda"
     public static let summary = "Wanda: zero the lowest |w|·‖x‖ per output row (needs --calib); no weight update."
 
     public var amount: Double
     public var layers: LayerSelection
+    public var schedule: PruningSchedule
 
-    public init(amount: Double = 0.5, layers: LayerSelection = .init(names: nil)) {
+    public init(amount: Double = 0.5, layers: LayerSelection = .init(names: nil), schedule: PruningSchedule = .oneShot) {
         self.amount = amount
         self.layers = layers
+        self.schedule = schedule
     }
 
     public init(settings: Settings) throws {
         var s = settings
         amount = try Pruning.amount(&s)!
         layers = LayerSelection(settings: &s)
+        schedule = try PruningSchedule(settings: &s)
         try s.finish()
     }
 
     public var config: [String: ConfigValue] {
-        ["amount": .double(amount), "layers": .string(layers.recorded)]
+        schedule.config.merging(["amount": .double(amount), "layers": .string(layers.recorded)]) { _, b in b }
     }
 
     /// The Wanda keep mask of one weight [out, in] given its input activations X [rows, in].
@@ -54,10 +59,11 @@ public struct WandaPruning: CompressionMethod, MaskPruner {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         let selected = try layers.indices(in: model, method: Self.name)
-        let masks = try self.masks(for: model, sparsity: amount, context: context)
-        let pruned = Pruning.applying(masks, to: model)
-        let report = Pruning.report(pruned, layers: selected)
-        return CompressionResult(model: pruned, notes: report.notes, extraMetrics: report.metrics)
+        _ = try Calibration.require(context, for: Self.name, model: model)
+        return try GradualPruning.run(model, schedule: schedule, target: amount, selected: selected,
+                                      context: context, method: Self.name) { current, sparsity in
+            try self.masks(for: current, sparsity: sparsity, context: context)
+        }
     }
 
     public func masks(for model: Model, sparsity: Double, context: CompressionContext) throws -> [Tensor?] {
