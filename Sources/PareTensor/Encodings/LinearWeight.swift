@@ -60,6 +60,7 @@ public struct EncodingError: Error, CustomStringConvertible, Sendable {
 public enum WeightEncodings {
     public static let decoders: [String: @Sendable (EncodedTensor) throws -> any LinearWeight] = [
         DenseWeight.encodingName: { try DenseWeight(decoding: $0) },
+        LowRankWeight.encodingName: { try LowRankWeight(decoding: $0) },
     ]
 
     public static func decode(_ stored: EncodedTensor) throws -> any LinearWeight {
