@@ -49,6 +49,9 @@ public enum Gzip {
         }
         if flags & 0x02 != 0 { try need(2); offset += 2 }   // FHCRC
         let before = output.count
+        // The trailer's length (mod 2³²) is a good guess of the size for one-member files.
+        let sizeHint = Int(readLE32(bytes, bytes.count - 4))
+        if sizeHint < 1 << 31 { output.reserveCapacity(before + sizeHint) }
         offset = try Inflate.decompress(bytes, from: offset, into: &output)
         guard offset + 8 <= bytes.count else { throw InflateError("gzip data is truncated (the CRC-32 and length trailer is missing)") }
         let crc = readLE32(bytes, offset), size = readLE32(bytes, offset + 4)
@@ -189,11 +192,12 @@ public enum Inflate {
                 guard back <= output.count else {
                     throw InflateError("deflate data refers \(back) bytes back with only \(output.count) decoded (corrupt data)")
                 }
-                let from = output.count - back
-                if back >= length {
-                    output.append(contentsOf: output[from..<(from + length)])
-                } else {
-                    for i in 0..<length { output.append(output[from + i]) }
+                // Byte by byte: the source may overlap what is being written (back < length), and
+                // appending a slice of `output` to itself would copy the whole buffer each time.
+                var from = output.count - back
+                for _ in 0..<length {
+                    output.append(output[from])
+                    from += 1
                 }
             }
         }
