@@ -208,7 +208,7 @@ public struct BlackBoxTeacher: Sendable {
                     throw TeacherError(.timedOut, "teacher '\(command)' gave no answer for input id \(rows[answers.count]) (line \(answers.count + 1)) within \(Self.seconds(timeout)) and was stopped; raise teacher_timeout if it is just slow.")
                 }
                 lineNumber += 1
-                if line.allSatisfy(\.isWhitespace) { lineNumber -= 1; continue }
+                if line.allSatisfy(\.isWhitespace) { continue }   // blank lines are skipped (but counted)
                 answers.append(try parse(line, lineNumber: lineNumber, expectedID: rows[answers.count]))
             }
         } catch {
