@@ -65,6 +65,7 @@ public enum WeightEncodings {
         QuantizedWeight.encodingName: { try QuantizedWeight(decoding: $0) },
         StaticInt8Linear.encodingName: { try StaticInt8Linear(decoding: $0) },
         DynamicInt8Linear.encodingName: { try DynamicInt8Linear(decoding: $0) },
+        LowRankWeight.encodingName: { try LowRankWeight(decoding: $0) },
     ]
 
     public static func decode(_ stored: EncodedTensor) throws -> any LinearWeight {
