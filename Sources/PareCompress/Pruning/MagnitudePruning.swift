@@ -55,6 +55,7 @@ public struct MagnitudePruning: CompressionMethod, MaskPruner {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         let selected = try layers.indices(in: model, method: Self.name)
+        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: true)
         let masks: [Tensor?]
         switch target {
         case .amount(let a):

@@ -54,6 +54,7 @@ public struct WandaPruning: CompressionMethod, MaskPruner {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         let selected = try layers.indices(in: model, method: Self.name)
+        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: true)
         let masks = try self.masks(for: model, sparsity: amount, context: context)
         let pruned = Pruning.applying(masks, to: model)
         let report = Pruning.report(pruned, layers: selected)
