@@ -97,7 +97,7 @@ public struct PipelineSpec: Sendable, Equatable {
         do {
             return PipelineSpec(stages: try JSONDecoder().decode(RecipeFile.self, from: data).stages.map(\.stage))
         } catch let error as PareError {
-            throw PareError("recipe \(source): \(error.description)")
+            throw PareError("recipe \(source): \(error.description).")
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
             throw PareError("recipe \(source) is not valid JSON; expected {\"stages\":[{\"method\":…,\"settings\":{…}}]}.")
         } catch {
@@ -214,6 +214,8 @@ public enum Pipeline {
     /// Every stage's method, configured; a bad setting names its stage.
     static func makeMethods(_ spec: PipelineSpec) throws -> [any CompressionMethod] {
         guard !spec.stages.isEmpty else { throw PareError("a pipeline needs at least one stage.") }
+        do { try StageOrder.check(spec.stages.map(\.method)) }
+        catch { throw PareError("pipeline \(spec.name): \(error)") }
         return try spec.stages.enumerated().map { i, stage in
             do { return try Methods.make(stage.method, settings: stage.settings) }
             catch where spec.isPipeline { throw PareError("stage \(i + 1) of \(spec.name): \(error)") }
