@@ -53,12 +53,32 @@ public enum Recorder {
     /// Everything the user could have got wrong, checked without the database: the method and
     /// its settings, the model file, the data files and their widths.
     public static func prepare(_ request: RecordRequest) throws -> Prepared {
+        if PipelineSpec.isPipeline(request.method) {
+            throw PareError("'\(request.method)' is a pipeline; record it with Pipeline.prepare (pare record does).")
+        }
         let method = try Methods.make(request.method, settings: request.settings)
+        let (base, data) = try loadInputs(request)
+        try checkLayerNames(request.settings, in: base.model, method: request.method)
+        return Prepared(method: method, base: base, data: data, request: request)
+    }
+
+    /// The base model and datasets of a request, checked against each other.
+    static func loadInputs(_ request: RecordRequest) throws -> (ModelIO.Loaded, RunData) {
         let base = try ModelIO.load(contentsOf: URL(fileURLWithPath: request.modelPath), arch: request.arch)
         let data = try RunData.load(train: request.trainPath, test: request.testPath,
                                     calibration: request.calibrationPath, seed: request.seed)
         try data.check(against: base.model)
-        return Prepared(method: method, base: base, data: data, request: request)
+        return (base, data)
+    }
+
+    /// `layers=` names that the model does not have, caught before anything is recorded (the
+    /// method would only find out while compressing, leaving a failed run behind).
+    static func checkLayerNames(_ settings: [String: String], in model: Model, method: String) throws {
+        guard let raw = settings["layers"] else { return }
+        let known = model.layers.map(\.name)
+        for name in raw.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !known.contains(name) {
+            throw PareError("\(method): the model has no layer '\(name)' (its layers: \(known.joined(separator: ", "))).")
+        }
     }
 
     /// Records a prepared run: the run row first (status running), then compression and
@@ -66,36 +86,55 @@ public enum Recorder {
     public static func record(_ run: Prepared, store: Store, parentRunID: Int64? = nil,
                               progress: @escaping @Sendable (Double, String) -> Void = { _, _ in },
                               onRunStarted: (Int64) -> Void = { _ in }) throws -> Int64 {
-        let (method, base, data, request) = (run.method, run.base, run.data, run.request)
-        var config = method.config
+        try recordStage(method: run.method, config: run.method.config, input: run.base.model, base: run.base,
+                        data: run.data, request: run.request, name: run.request.name, store: store,
+                        parentRunID: parentRunID, progress: progress, onRunStarted: onRunStarted).id
+    }
+
+    /// The run row as `record` writes it: `config` plus the seed, the base model and datasets.
+    /// Its config hash (`Store.configHash`) is what a sweep compares to resume.
+    static func runStart(method: String, config: [String: ConfigValue], base: ModelIO.Loaded, data: RunData,
+                         request: RecordRequest, name: String?, parentRunID: Int64?) -> RunStart {
+        var config = config
         config["seed"] = .int(Int(request.seed))
-        let start = RunStart(
-            experiment: request.experiment, name: request.name, method: method.name, config: config,
+        return RunStart(
+            experiment: request.experiment, name: name, method: method, config: config,
             baseModel: ModelInfo(hash: base.hash, name: base.name, archJSON: archJSON(base.model),
                                  params: base.model.parameterCount, sizeBytes: base.sizeBytes),
             train: data.train.map(info), test: info(data.test), calib: data.calibration.map(info),
             parentRunID: parentRunID, pareVersion: pareVersion)
+    }
+
+    /// Records one run of `method` applied to `input` (the base model, or a pipeline's previous
+    /// stage), evaluated against the original base model. Returns its id and compressed model.
+    static func recordStage(method: any CompressionMethod, config: [String: ConfigValue], input: Model,
+                            base: ModelIO.Loaded, data: RunData, request: RecordRequest, name: String?,
+                            store: Store, parentRunID: Int64?,
+                            progress: @escaping @Sendable (Double, String) -> Void,
+                            onRunStarted: (Int64) -> Void) throws -> (id: Int64, model: Model) {
+        let start = runStart(method: method.name, config: config, base: base, data: data, request: request,
+                             name: name, parentRunID: parentRunID)
         let runID = try store.beginRun(start)
         onRunStarted(runID)
         do {
-            let outcome = try compressAndEvaluate(method: method, base: base, data: data,
-                                                  request: request, progress: progress)
+            let (outcome, model) = try compressAndEvaluate(method: method, input: input, base: base, data: data,
+                                                           request: request, progress: progress)
             try store.finishRun(runID, outcome)
-            return runID
+            return (runID, model)
         } catch {
             try? store.failRun(runID, error: String(describing: error))
             throw error
         }
     }
 
-    static func compressAndEvaluate(method: any CompressionMethod, base: ModelIO.Loaded, data: RunData,
+    static func compressAndEvaluate(method: any CompressionMethod, input: Model, base: ModelIO.Loaded, data: RunData,
                                     request: RecordRequest,
-                                    progress: @escaping @Sendable (Double, String) -> Void) throws -> RunOutcome {
+                                    progress: @escaping @Sendable (Double, String) -> Void) throws -> (RunOutcome, Model) {
         let context = CompressionContext(calibration: data.calibration, training: data.train,
                                          seed: request.seed, progress: progress)
         let clock = ContinuousClock()
         var result: CompressionResult!
-        let elapsed = try clock.measure { result = try method.compress(base.model, context: context) }
+        let elapsed = try clock.measure { result = try method.compress(input, context: context) }
         let compressed = result.model
         let tensors = storedTensors(compressed)
         let size = tensors.reduce(0) { $0 + $1.tensor.payload.count }
@@ -106,7 +145,7 @@ public enum Recorder {
         for (key, value) in result.extraMetrics { metrics[key] = value }
         var points = metrics.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value, step: 0) }
         points += result.curves.map { (key: $0.key, value: $0.value, step: $0.step) }
-        return RunOutcome(metrics: points, tensors: tensors, notes: result.notes)
+        return (RunOutcome(metrics: points, tensors: tensors, notes: result.notes), compressed)
     }
 
     /// Every tensor of the model as stored: weights in their encoding, biases as F32.

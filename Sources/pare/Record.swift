@@ -10,7 +10,14 @@ struct Record: ParsableCommand {
         Examples:
           pare record --model teacher.safetensors --test test.csv --method prune-magnitude --set amount=0.5
           pare record --model teacher.safetensors --test test.csv --method quant-weight --set bits=8
-        Prints the new run's id on stdout. List the methods with `pare methods`.
+        Pipelines (each stage recorded as a run whose parent is the previous stage; the last run's
+        metrics are the whole pipeline's, against the original model):
+          pare record … --method prune-magnitude+quant-weight --set prune.amount=0.5 --set quant.bits=4
+          pare record … --recipe recipe.json   ({"stages":[{"method":"prune-magnitude","settings":{"amount":0.5}},…]})
+        A pipeline setting is PREFIX.key: the stage's family (prune, quant) when unique in the
+        pipeline, its full method name, or its number (1, 2, …).
+        Prints the new (last) run's id on stdout; the stage ids go to stderr with --verbose.
+        List the methods with `pare methods`.
         """
     )
 
@@ -19,7 +26,9 @@ struct Record: ParsableCommand {
     @Option(help: "Training data (CSV with a label column); split 80/20 when --test is absent.") var train: String?
     @Option(help: "Test data (CSV with a label column).") var test: String?
     @Option(help: "Calibration data for data-aware methods (CSV).") var calib: String?
-    @Option(help: "The compression method (see `pare methods`).") var method: String
+    @Option(help: "The compression method (see `pare methods`), or a pipeline A+B.") var method: String?
+    @Option(help: "A pipeline recipe (JSON) instead of --method.") var recipe: String?
+    @Flag(help: "Print each pipeline stage's run id on stderr.") var verbose = false
     @Option(name: .customLong("set"), help: "A method setting key=value (repeatable).") var settings: [String] = []
     @Option(help: "A name for the run.") var name: String?
     @Option(help: "The experiment the run belongs to.") var experiment: String = "default"
@@ -29,19 +38,33 @@ struct Record: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let settings = try parseSettings(settings)
+            let spec: PipelineSpec
+            switch (method, recipe) {
+            case (nil, nil): throw PareError("pass --method NAME (see `pare methods`) or --recipe FILE.json.")
+            case (.some, .some): throw PareError("--method and --recipe both name what to run; pass one.")
+            case (.some(let method), nil): spec = try PipelineSpec.parse(method: method, settings: settings)
+            case (nil, .some(let recipe)):
+                guard settings.isEmpty else { throw PareError("--set does not combine with --recipe; put the settings in the recipe.") }
+                spec = try PipelineSpec.recipe(contentsOf: URL(fileURLWithPath: recipe))
+            }
             let request = RecordRequest(
                 modelPath: model, arch: arch, trainPath: train, testPath: test, calibrationPath: calib,
-                method: method, settings: try parseSettings(settings), name: name, experiment: experiment,
+                method: spec.name, settings: settings, name: name, experiment: experiment,
                 seed: seed, measureSpeed: !noTiming)
-            let prepared = try Recorder.prepare(request)
+            let prepared = try Pipeline.prepare(request, spec: spec)
             let interrupts = InterruptGuard()
             let store = try database.openForWriting()
-            let bar = ProgressBar(label: method)
-            let id = try Recorder.record(prepared, store: store, progress: { bar.update($0, $1) },
-                                         onRunStarted: { interrupts.track($0, in: store) })
+            let bar = ProgressBar(label: spec.name)
+            let ids = try Pipeline.record(prepared, store: store, progress: { bar.update($0, $1) },
+                                          onRunStarted: { interrupts.track($0, in: store) })
             bar.finish()
             interrupts.track(nil, in: nil)
-            printOut("\(id)\n")
+            if verbose && ids.count > 1 {
+                let stages = zip(spec.stages, ids).enumerated().map { "stage \($0 + 1) \($1.0.method): run \($1.1)" }
+                FileHandle.standardError.write(Data((stages.joined(separator: "\n") + "\n").utf8))
+            }
+            printOut("\(ids.last!)\n")
         }
     }
 }

@@ -66,6 +66,7 @@ public struct MagnitudePruning: CompressionMethod, MaskPruner {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         let selected = try layers.indices(in: model, method: Self.name)
+        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: true)
         switch target {
         case .amount(let a):
             return try GradualPruning.run(model, schedule: schedule, target: a, selected: selected,

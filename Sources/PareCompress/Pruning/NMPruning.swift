@@ -48,6 +48,7 @@ public struct NMPruning: CompressionMethod {
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         try Self.validate(n: n, m: m, method: Self.name)
         let selected = try layers.indices(in: model, method: Self.name)
+        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: true)
         try Self.checkWidths(model, selected, m: m, method: Self.name)
         var masks = [Tensor?](repeating: nil, count: model.layers.count)
         for i in selected {

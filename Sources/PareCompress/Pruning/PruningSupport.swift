@@ -52,14 +52,40 @@ public enum Pruning {
         return replacing(weights, in: model)
     }
 
-    /// `model` with the given layers' weights replaced (stored in their smallest encoding).
+    /// `model` with the given layers' weights replaced (stored in their smallest encoding). A
+    /// layer that was weight-only quantized stays quantized with its own scales (the kept values
+    /// are its dequantized codes, so they keep their codes): `quantized`, or `sparse-quantized`
+    /// once the pruned weights make that smaller.
     public static func replacing(_ weights: [Int: Tensor], in model: Model) -> Model {
         var out = model
         for (i, w) in weights {
             let layer = model.layers[i]
-            out.layers[i] = LinearLayer(name: layer.name, weight: SparseEncoding.best(for: w), bias: layer.bias)
+            let encoded: any LinearWeight
+            if let params = QuantizedStorage.params(of: layer.weight) {
+                encoded = QuantizedStorage.requantizing(w, params: params)
+            } else {
+                encoded = SparseEncoding.best(for: w)
+            }
+            out.layers[i] = LinearLayer(name: layer.name, weight: encoded, bias: layer.bias)
         }
         return out
+    }
+
+    /// Encodings a pruning method reads as plain float weights.
+    static let floatEncodings: Set<String> = [DenseWeight.encodingName, SparseBitmaskWeight.encodingName, SparseCSRWeight.encodingName]
+
+    /// A ConfigError when a selected layer is stored in a form this method cannot prune without
+    /// silently undoing an earlier stage. Mask-only pruners (`keepsQuantization`) can prune a
+    /// weight-only quantized layer (it stays quantized, see `replacing`); methods that rewrite
+    /// the kept weights (SparseGPT) or the shapes (structured) cannot, and no pruner can prune a
+    /// layer quantized for int8 activations (quant-static/dynamic/smooth).
+    static func checkPrunable(_ model: Model, layers: [Int], method: String, keepsQuantization: Bool) throws {
+        for i in layers {
+            let encoding = model.layers[i].weight.encodingName
+            if floatEncodings.contains(encoding) { continue }
+            if keepsQuantization, QuantizedStorage.params(of: model.layers[i].weight) != nil { continue }
+            throw ConfigError("\(method) cannot prune \(model.layers[i].name): it is already quantized (stored as \(encoding)); prune before quantizing, e.g. --method \(method)+quant-weight.")
+        }
     }
 
     /// Notes (per pruned layer: zeros and encoding) and the `sparsity` metric (zero weights

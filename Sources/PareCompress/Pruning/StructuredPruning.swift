@@ -78,6 +78,9 @@ public struct StructuredPruning: CompressionMethod {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         let kept = try keptNeurons(in: model)
+        // Removing neurons rewrites the shapes of a layer and of the one after it.
+        let touched = model.layers.indices.filter { kept[$0] != nil || ($0 > 0 && kept[$0 - 1] != nil) }
+        try Pruning.checkPrunable(model, layers: touched, method: Self.name, keepsQuantization: false)
         var layers = model.layers
         var notes: [String] = []
         for i in model.layers.indices {

@@ -59,6 +59,7 @@ public struct WandaPruning: CompressionMethod, MaskPruner {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         let selected = try layers.indices(in: model, method: Self.name)
+        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: true)
         _ = try Calibration.require(context, for: Self.name, model: model)
         return try GradualPruning.run(model, schedule: schedule, target: amount, selected: selected,
                                       context: context, method: Self.name) { current, sparsity in

@@ -39,12 +39,16 @@ public struct QuantGPTQ: CompressionMethod {
             let layer = out.layers[i]
             let granularity = try options.granularity(for: layer, method: Self.name)
             let x = Calibration.input(ofLayer: i, out, on: calibration.features)
-            let result = try GPTQ.quantize(layer.weight.decoded(), inputs: x, format: options.format,
-                                           granularity: granularity, damp: damp, blockSize: blockSize, layer: layer.name)
+            let w = layer.weight.decoded()
+            // A pruned layer: its zeros stay zero (GPTQ feeds their error into the kept weights).
+            let keep: [Bool]? = w.data.contains(0) ? w.data.map { $0 != 0 } : nil
+            let result = try GPTQ.quantize(w, inputs: x, format: options.format, granularity: granularity,
+                                           damp: damp, blockSize: blockSize, layer: layer.name, keep: keep)
             if result.dampUsed != damp {
                 notes.append("\(layer.name): H was not positive definite with damp=\(damp); used damp=\(result.dampUsed).")
             }
-            out = out.replacingWeight(at: i, with: result.weight)
+            out = out.replacingWeight(at: i, with: QuantizedStorage.smallest(codes: result.weight.codes,
+                                                                             params: result.weight.params, keep: keep))
             context.progress(Double(n + 1) / Double(indices.count), layer.name)
         }
         return CompressionResult(model: out, notes: notes)
@@ -59,9 +63,14 @@ public enum GPTQ {
         public var dampUsed: Double
     }
 
-    /// Quantizes `weight` [out, in] given `inputs` [n, in].
+    /// Quantizes `weight` [out, in] given `inputs` [n, in]. With `keep` (a pruned layer: false =
+    /// pruned), pruned weights are fixed at exactly 0 (their group's zero point) and only the
+    /// kept weights are quantized, each one's rounding error — and a pruned weight's drift from
+    /// 0 — fed forward into the kept weights not yet quantized.
     public static func quantize(_ weight: Tensor, inputs: Tensor, format: QuantFormat, granularity: QuantGranularity,
-                                damp: Double = 0.01, blockSize: Int = 128, layer: String = "weight") throws -> Result {
+                                damp: Double = 0.01, blockSize: Int = 128, layer: String = "weight",
+                                keep: [Bool]? = nil) throws -> Result {
+        precondition(keep == nil || keep!.count == weight.count, "GPTQ: keep mask does not fit the weight")
         let rows = weight.rows, cols = weight.columns
         guard inputs.columns == cols else {
             throw ConfigError("quant-gptq: layer \(layer) takes \(cols) inputs but its calibration inputs have \(inputs.columns).")
@@ -130,7 +139,9 @@ public enum GPTQ {
                 if let g = perGroup, i % g == 0 {
                     for r in 0..<rows {
                         var lo: Float = 0, hi: Float = 0
-                        for j in i..<(i + g) { let v = Float(w[r * cols + j]); lo = min(lo, v); hi = max(hi, v) }
+                        for j in i..<(i + g) where keep?[r * cols + j] ?? true {
+                            let v = Float(w[r * cols + j]); lo = min(lo, v); hi = max(hi, v)
+                        }
                         let p = format.params(min: lo, max: hi)
                         scales[r * groupsPerRow + i / g] = p.scale; zps[r * groupsPerRow + i / g] = p.zeroPoint
                     }
@@ -144,7 +155,8 @@ public enum GPTQ {
                     case .group(let g): gi = r * groupsPerRow + i / g
                     }
                     let value = w[r * cols + i]
-                    let code = format.quantize(Float(value), scale: scales[gi], zeroPoint: zps[gi])
+                    let kept = keep?[r * cols + i] ?? true
+                    let code = kept ? format.quantize(Float(value), scale: scales[gi], zeroPoint: zps[gi]) : zps[gi]
                     codes[r * cols + i] = code
                     let q = Double(format.dequantize(code, scale: scales[gi], zeroPoint: zps[gi]))
                     let e = (value - q) / d

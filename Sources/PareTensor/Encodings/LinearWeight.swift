@@ -63,6 +63,7 @@ public enum WeightEncodings {
         SparseBitmaskWeight.encodingName: { try SparseBitmaskWeight(decoding: $0) },
         SparseCSRWeight.encodingName: { try SparseCSRWeight(decoding: $0) },
         QuantizedWeight.encodingName: { try QuantizedWeight(decoding: $0) },
+        SparseQuantizedWeight.encodingName: { try SparseQuantizedWeight(decoding: $0) },
         StaticInt8Linear.encodingName: { try StaticInt8Linear(decoding: $0) },
         DynamicInt8Linear.encodingName: { try DynamicInt8Linear(decoding: $0) },
         LowRankWeight.encodingName: { try LowRankWeight(decoding: $0) },

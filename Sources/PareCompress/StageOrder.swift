@@ -1,0 +1,31 @@
+/// Which method may follow which in a pipeline, checked before anything runs (the methods
+/// check it again on the layers they get, see `Pruning.checkPrunable`).
+///
+/// Pruning after quantization: the mask-only pruners (magnitude, N:M, Wanda) keep a weight-only
+/// quantized layer (quant-weight, quant-gptq) quantized with its own scales, so the order
+/// quant → prune works and stores the layer sparse-quantized. SparseGPT rewrites the kept
+/// weights and structured pruning the shapes, so they cannot follow a quantization; and no
+/// pruner can follow quant-static, quant-dynamic or quant-smooth (int8 activation kernels).
+public enum StageOrder {
+    static let maskPruners: Set<String> = [MagnitudePruning.name, NMPruning.name, WandaPruning.name]
+    static let weightOnlyQuantizers: Set<String> = [QuantWeight.name, QuantGPTQ.name]
+    static let quantizers: Set<String> = [QuantWeight.name, QuantGPTQ.name, QuantStatic.name, QuantDynamic.name, QuantSmooth.name]
+    static let pruners: Set<String> = Set(PruningMethods.all.map { $0.name })
+
+    /// A ConfigError naming the first stage that cannot follow an earlier one.
+    public static func check(_ methods: [String]) throws {
+        var quantizedBy: String? = nil
+        for (i, method) in methods.enumerated() {
+            if pruners.contains(method), let earlier = quantizedBy {
+                let allowed = maskPruners.contains(method) && weightOnlyQuantizers.contains(earlier)
+                if !allowed {
+                    throw ConfigError("stage \(i + 1) (\(method)) cannot follow \(earlier): the layers are already quantized; put pruning first (e.g. \(method)+\(earlier))\(maskPruners.contains(method) ? "" : ", or use prune-magnitude, prune-nm or prune-wanda, which keep a quant-weight or quant-gptq layer quantized").")
+                }
+            }
+            if quantizers.contains(method) {
+                // An activation-quantized model stays so whatever weight-only stage follows.
+                if quantizedBy == nil || !weightOnlyQuantizers.contains(method) { quantizedBy = method }
+            }
+        }
+    }
+}

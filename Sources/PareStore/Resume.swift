@@ -1,0 +1,39 @@
+import GRDB
+import PareTensor
+
+extension Store {
+    /// The `config_hash` the store writes for `start`: sha256 of the canonical JSON of its
+    /// config with "method" added, exactly as `beginRun` and `record` compute it.
+    public static func configHash(of start: RunStart) throws -> String {
+        let start = try RunWriter.validated(start)
+        return SHA256.hex(CanonicalJSON.object(start.config).utf8)
+    }
+
+    /// The newest finished run with the identity of `start`, or nil. Identity = config hash
+    /// (method, every effective setting, seed), experiment, base model hash and the train, test
+    /// and calibration dataset hashes: the same settings on another model, other data or in
+    /// another experiment are a different run.
+    public func finishedRun(like start: RunStart) throws -> Int64? {
+        let hash = try Self.configHash(of: start)
+        return try pool.read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: SQLText.query("finished_run_by_identity")), arguments: [
+                "config_hash": hash, "experiment": start.experiment,
+                "base_model_hash": start.baseModel?.hash, "train_dataset_hash": start.train?.hash,
+                "test_dataset_hash": start.test?.hash, "calib_dataset_hash": start.calib?.hash,
+            ])
+        }
+    }
+
+    /// Final (step 0) metrics of a run by key (NaN where stored as NULL).
+    public func finalMetrics(run id: Int64) throws -> [String: Double] {
+        try pool.read { db in
+            var out: [String: Double] = [:]
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("run_final_metrics")), arguments: ["run_id": id])
+            while let row = try rows.next() {
+                let value: Double? = row["value"]
+                out[row["key"]] = value ?? .nan
+            }
+            return out
+        }
+    }
+}
