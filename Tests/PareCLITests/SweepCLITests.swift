@@ -28,8 +28,8 @@ import Testing
         try bad.expectRejected(cli, ["record"] + Self.inputs + ["--method", "prune-magnitude+quant-wait"], mentioning: ["quant-wait"])
         try bad.expectRejected(cli, ["record"] + Self.inputs + ["--method", "prune-magnitude+quant-weight", "--set", "amount=0.5"], mentioning: ["prefix"])
         try bad.expectRejected(cli, ["record"] + Self.inputs + ["--method", "quant-weight+prune-sparsegpt"], mentioning: ["pruning first"])
-        let recipe = bad.file(cli, "recipe.json", Array(#"{"stages":[{"method":"prune-magnitude"},{"method":"lowrank-svd"}]}"#.utf8))
-        try bad.expectRejected(cli, ["record"] + Self.inputs + ["--recipe", recipe], mentioning: ["lowrank-svd", "stage 2"])
+        let recipe = bad.file(cli, "recipe.json", Array(#"{"stages":[{"method":"prune-magnitude"},{"method":"prune-magic"}]}"#.utf8))
+        try bad.expectRejected(cli, ["record"] + Self.inputs + ["--recipe", recipe], mentioning: ["prune-magic", "stage 2"])
     }
 
     @Test func resumeRetriesOnlyWhatIsNotFinished() throws {
