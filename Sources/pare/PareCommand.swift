@@ -14,6 +14,7 @@ struct PareCommand: ParsableCommand {
         subcommands: [
             Record.self, Runs.self, Show.self, Leaderboard.self, Export.self, ExportModel.self,
             Train.self, Demo.self, ListMethods.self,
+            Pareto.self, Best.self, Summary.self, Compare.self, Plot.self,
         ]
     )
 }
