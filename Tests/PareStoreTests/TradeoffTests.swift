@@ -128,24 +128,23 @@ func ints(_ column: [TableValue]?) -> [Int64] {
 
     @Test func summaryBestPerMethodWithGains() throws {
         let table = try store().summary()
-        #expect(table.columns == ["method", "runs", "run", "name", "accuracy", "accuracy_delta", "size_bytes",
+        #expect(table.columns == ["method", "run", "name", "accuracy", "accuracy_delta", "size_bytes",
                                   "compression_ratio", "latency_ms_p50", "speedup", "base_run"])
         #expect(table.column("method") == [.text("prune-magnitude"), .text("none"), .text("quant-weight")])
-        #expect(ints(table.column("runs")) == [2, 2, 2])
         #expect(ints(table.column("run")) == [6, 2, 3])
         #expect(table.column("base_run") == [.null, .int(2), .int(2)])
         let quant = table.rows[2]
-        #expect(abs(quant[5].doubleValue! - (0.955 - 0.96)) < 1e-12)
-        #expect(quant[7] == .double(4))       // 200 000 / 50 000: the base run's size
-        #expect(quant[9] == .double(2.5))     // 0.5 / 0.2
-        #expect(table.rows[0][5] == .null)    // B has no base run
-        #expect(table.rows[1][5] == .double(0))
+        #expect(abs(quant[4].doubleValue! - (0.955 - 0.96)) < 1e-12)
+        #expect(quant[6] == .double(4))       // 200 000 / 50 000: the base run's size
+        #expect(quant[8] == .double(2.5))     // 0.5 / 0.2
+        #expect(table.rows[0][4] == .null)    // B has no base run
+        #expect(table.rows[1][4] == .double(0))
 
         // By size: each method's smallest; prune on A uses its own base_size_bytes.
         let bySize = try store().summary(metric: "size_bytes", filter: "run.id <= 5")
-        #expect(bySize.columns[4] == "size_bytes" && !bySize.columns.dropFirst(5).contains("size_bytes"))
+        #expect(bySize.columns[3] == "size_bytes" && !bySize.columns.dropFirst(4).contains("size_bytes"))
         #expect(ints(bySize.column("run")) == [4, 5, 1])
-        #expect(bySize.rows[1][7] == .double(3))   // 300 000 / 100 000
+        #expect(bySize.rows[1][6] == .double(3))   // 300 000 / 100 000
         #expect(throws: StoreError.self) { try store().summary(metric: "acc") }
     }
 
@@ -250,7 +249,7 @@ func ints(_ column: [TableValue]?) -> [Int64] {
 
     /// No plan line may scan a stored table (scans of the queries' own CTEs are their sorts).
     func expectNoTableScan(_ plan: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        let tables = ["runs", "metrics", "params", "mx", "my", "m", "b", "fm", "fp", "acc", "size", "lat", "base_acc",
+        let tables = ["runs", "metrics", "params", "mx", "my", "m", "r", "b", "fm", "fp", "acc", "size", "lat", "base_acc",
                       "base_size", "base_lat", "own_base_size"]
         for line in plan where line.hasPrefix("SCAN ") {
             let name = line.dropFirst(5).split(separator: " ").first.map(String.init) ?? ""

@@ -4,8 +4,7 @@ extension Store {
     /// The best finished run of each method by one metric, in one query (`queries/summary.sql`),
     /// with its gain over the base model: the latest finished `none` run on the same base model.
     ///
-    /// Columns: method, runs (finished runs of the method with the metric), run, name, the
-    /// metric, accuracy, accuracy_delta, size_bytes, compression_ratio, latency_ms_p50, speedup,
+    /// Columns: method, run, name, the metric, accuracy, accuracy_delta, size_bytes, compression_ratio, latency_ms_p50, speedup,
     /// base_run (a column repeating the ranked metric is left out). Methods best first.
     /// - Parameter ascending: nil for the metric's known direction (higher-is-better when unknown).
     public func summary(metric: String = "accuracy", ascending: Bool? = nil, filter: String? = nil) throws -> ResultTable {
@@ -16,8 +15,8 @@ extension Store {
             try ResultTable.fetch(db, sql: SQLText.query("summary", filter: compiled, ascending: ascending),
                                   arguments: CompiledFilter.arguments(compiled, ["metric": metric]))
         }
-        table.columns[4] = metric
-        if let repeated = table.columns.indices.dropFirst(5).first(where: { table.columns[$0] == metric }) {
+        table.columns[3] = metric
+        if let repeated = table.columns.indices.dropFirst(4).first(where: { table.columns[$0] == metric }) {
             table.columns.remove(at: repeated)
             table.rows = table.rows.map { var r = $0; r.remove(at: repeated); return r }
         }
