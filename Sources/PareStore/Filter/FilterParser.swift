@@ -22,7 +22,11 @@
 /// `base.KEY` is metric KEY of the run's base run: the latest finished `none` run on the same
 /// base model. A condition compares one field with a value (`params.bits = '4'` compares as the
 /// param's stored type), or numbers computed from fields (metrics, base metrics, numeric params,
-/// run.id) and numbers; a run lacking a field in such a condition does not match it.
+/// run.id) and numbers; a run lacking a field in such a condition does not match it (x / 0 neither).
+/// A key no run has is not an error in a filter: it matches no run (`not` of it matches all), so a
+/// filter written for runs still to come works today. Budgets (`pare best --budget`) are stricter:
+/// their metrics must be known. `like` is case-sensitive (`%` any text, `_` one character);
+/// `ilike` ignores ASCII case.
 public enum FilterParser {
     public static func parse(_ input: String) throws -> FilterExpr {
         try parseDetailed(input).expr
