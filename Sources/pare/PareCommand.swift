@@ -13,8 +13,8 @@ struct PareCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Record.self, Runs.self, Show.self, Leaderboard.self, Export.self, ExportModel.self,
-            Train.self, Demo.self, ListMethods.self,
             Pareto.self, Best.self, Summary.self, Compare.self, Plot.self,
+            Train.self, Demo.self, ListMethods.self,
         ]
     )
 }
