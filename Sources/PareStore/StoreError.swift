@@ -16,6 +16,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownMetric(String, known: [String])
     /// A run outcome or start that cannot be recorded (duplicate metric, empty key…).
     case invalidRecord(String)
+    /// A query asked for something that cannot be answered (compare one run, an unknown column…).
+    case invalidQuery(String)
     /// finishRun/failRun on a run that is no longer running.
     case notRunning(id: Int64, status: String)
 
@@ -41,6 +43,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "unknown metric '\(name)'; known: \(known.joined(separator: ", "))"
         case let .invalidRecord(reason):
             "cannot record run: \(reason)"
+        case let .invalidQuery(reason):
+            reason
         case let .notRunning(id, status):
             "run \(id) is \(status), not running; only a running run can be finished or failed"
         }

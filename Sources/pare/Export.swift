@@ -12,22 +12,24 @@ struct Export: ParsableCommand {
     @Option(help: "csv (RFC 4180, LF line ends) or json (an array of objects).") var format: OutputFormat = .csv
     @Option(name: .customLong("where"), help: "Only runs matching this filter.") var filter: String?
     @Option(help: "Write to this file instead of stdout.") var out: String?
+    @Option(help: "Only these columns, in this order, e.g. run_id,method,metrics.accuracy,params.bits.") var columns: String?
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         try reportingErrors {
             let store = try database.openForReading()
-            try exportRuns(store, format: format, filter: filter, out: out)
+            let names = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            try exportRuns(store, format: format, filter: filter, columns: names, out: out)
         }
     }
 }
 
 /// Streams the export to a file (written whole or not at all) or to stdout.
-func exportRuns(_ store: Store, format: OutputFormat, filter: String?, out: String?) throws {
+func exportRuns(_ store: Store, format: OutputFormat, filter: String?, columns: [String]? = nil, out: String?) throws {
     guard let out else {
         let stream = FileHandleOutputStream(FileHandle.standardOutput)
         var sink = StreamingSink(format: format, output: stream)
-        try store.export(filter: filter, into: &sink)
+        try store.export(filter: filter, columns: columns, into: &sink)
         stream.flush()
         return
     }
@@ -44,7 +46,7 @@ func exportRuns(_ store: Store, format: OutputFormat, filter: String?, out: Stri
     do {
         let stream = FileHandleOutputStream(handle)
         var sink = StreamingSink(format: format, output: stream)
-        try store.export(filter: filter, into: &sink)
+        try store.export(filter: filter, columns: columns, into: &sink)
         stream.flush()
         try handle.close()
         _ = try? FileManager.default.removeItem(at: target)

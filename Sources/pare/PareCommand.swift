@@ -13,6 +13,7 @@ struct PareCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Record.self, Runs.self, Show.self, Leaderboard.self, Export.self, ExportModel.self,
+            Pareto.self, Best.self, Summary.self, Compare.self, Plot.self,
             Train.self, Demo.self, ListMethods.self,
             SweepCommand.self,
         ]

@@ -55,19 +55,25 @@ private struct Compilation {
         case let .not(a): return "(NOT \(emit(a)))"
         case let .compare(field, op, literal): return condition(field, op, [literal], isList: false)
         case let .inList(field, literals): return condition(field, .eq, literals, isList: true)
+        case let .like(field, pattern, sensitive): return like(field, pattern.text, caseSensitive: sensitive)
+        case let .arithmetic(a, op, b):
+            // A run lacking a field makes the comparison NULL: it does not match, and `not`
+            // of it does (as for a plain condition on a missing key).
+            return "COALESCE(\(numeric(a)) \(Self.sql(op)) \(numeric(b)), 0)"
         }
     }
 
     /// One condition: `field op literal`, or `field in (literals)` when `isList`.
     mutating func condition(_ field: FilterField, _ op: FilterOp, _ literals: [FilterLiteral], isList: Bool) -> String {
         switch field {
-        case .metric(let key):
+        case .metric(let key), .base(let key):
             let k = bind(key.databaseValue)
             let values = literals.map { bindNumber($0) }
             let test = !isList
                 ? "fm.value \(Self.sql(op)) \(values[0])"
                 : "fm.value IN (\(values.joined(separator: ", ")))"
-            return "EXISTS (SELECT 1 FROM metrics fm WHERE fm.run_id = runs.id AND fm.key = \(k) AND fm.step = 0 AND \(test))"
+            let run = if case .base = field { Self.baseRunID } else { "runs.id" }
+            return "EXISTS (SELECT 1 FROM metrics fm WHERE fm.run_id = \(run) AND fm.key = \(k) AND fm.step = 0 AND \(test))"
         case .param(let key):
             let k = bind(key.databaseValue)
             let tests = literals.map { paramTest($0, op) }
@@ -81,6 +87,73 @@ private struct Compilation {
                 : "\(column) IN (\(values.joined(separator: ", ")))"
         }
     }
+
+    /// `like` as GLOB (case-sensitive, as MLflow's LIKE), `ilike` as SQLite's LIKE (ASCII case
+    /// folded). Params match by their text, whatever their type.
+    mutating func like(_ field: FilterField, _ pattern: String, caseSensitive: Bool) -> String {
+        let p = bind((caseSensitive ? Self.glob(fromLike: pattern) : pattern).databaseValue)
+        let test = caseSensitive ? "GLOB \(p)" : "LIKE \(p)"
+        switch field {
+        case .param(let key):
+            let k = bind(key.databaseValue)
+            return "EXISTS (SELECT 1 FROM params fp WHERE fp.run_id = runs.id AND fp.key = \(k) AND CAST(fp.value AS TEXT) \(test))"
+        case .attribute(let attribute):
+            return "COALESCE(\(Self.column(attribute)) \(test), 0)"
+        case .metric, .base:
+            return "0"  // the parser rejects like on numbers
+        }
+    }
+
+    /// A LIKE pattern as the GLOB pattern that matches the same strings, case-sensitively.
+    static func glob(fromLike pattern: String) -> String {
+        var out = ""
+        for c in pattern {
+            switch c {
+            case "%": out += "*"
+            case "_": out += "?"
+            case "*": out += "[*]"
+            case "?": out += "[?]"
+            case "[": out += "[[]"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// A numeric expression as SQL; NULL when a field is missing (or a param is text).
+    mutating func numeric(_ e: NumericExpr) -> String {
+        switch e {
+        case let .field(field, _):
+            switch field {
+            case .metric(let key):
+                return "(SELECT fm.value FROM metrics fm WHERE fm.run_id = runs.id AND fm.key = \(bind(key.databaseValue)) AND fm.step = 0)"
+            case .base(let key):
+                return "(SELECT fm.value FROM metrics fm WHERE fm.run_id = \(Self.baseRunID) AND fm.key = \(bind(key.databaseValue)) AND fm.step = 0)"
+            case .param(let key):
+                return "(SELECT CASE WHEN typeof(fp.value) IN ('integer', 'real') THEN fp.value END FROM params fp "
+                    + "WHERE fp.run_id = runs.id AND fp.key = \(bind(key.databaseValue)))"
+            case .attribute(let a):
+                return Self.column(a)
+            }
+        case let .number(literal):
+            return bind((literal.number ?? 0).databaseValue)  // REAL, so 1 / 2 is 0.5
+        case let .negate(x):
+            return "(-\(numeric(x)))"
+        case let .binary(a, op, b):
+            let l = numeric(a), r = numeric(b)
+            switch op {
+            case .add: return "(\(l) + \(r))"
+            case .sub: return "(\(l) - \(r))"
+            case .mul: return "(\(l) * \(r))"
+            case .div: return "(\(l) * 1.0 / \(r))"  // never integer division; x / 0 is NULL
+            }
+        }
+    }
+
+    /// The run's base run: the latest finished `none` run on the same base model, found by one
+    /// seek of runs_base_model (migrations/0002). queries/summary.sql uses the same definition.
+    static let baseRunID = "(SELECT b.id FROM runs b WHERE b.base_model_hash = runs.base_model_hash "
+        + "AND b.method = 'none' AND b.status = 'finished' ORDER BY b.id DESC LIMIT 1)"
 
     /// A param against one literal, by the param's stored type.
     mutating func paramTest(_ literal: FilterLiteral, _ op: FilterOp) -> String {

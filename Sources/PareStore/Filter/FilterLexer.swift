@@ -7,6 +7,7 @@ struct FilterToken: Equatable {
         case string(String)
         case number(String)
         case op(FilterOp)
+        case arith(ArithmeticOp)
         case lparen, rparen, comma, end
     }
     let kind: Kind
@@ -35,6 +36,10 @@ enum FilterLexer {
             let column = i + 1
             if c.isWhitespace { i += 1; continue }
             switch c {
+            case "*": out.append(.init(kind: .arith(.mul), text: "*", column: column)); i += 1
+            case "/":
+                if at(i + 1) == "*" { throw FilterError("SQL comments are not part of a filter", column: column) }
+                out.append(.init(kind: .arith(.div), text: "/", column: column)); i += 1
             case "(": out.append(.init(kind: .lparen, text: "(", column: column)); i += 1
             case ")": out.append(.init(kind: .rparen, text: ")", column: column)); i += 1
             case ",": out.append(.init(kind: .comma, text: ",", column: column)); i += 1
@@ -75,12 +80,17 @@ enum FilterLexer {
                     if at(k) == "+" || at(k) == "-" { k += 1 }
                     if isDigit(at(k)) { j = k; while isDigit(at(j)) { j += 1 } }
                 }
-                if let next = at(j), isWordChar(next) {
+                // A letter, digit, `_` or `.` glued on is a typo; `-` or `+` starts the next term.
+                if let next = at(j), isWordChar(next) && next != "-" {
                     throw FilterError("malformed number '\(String(chars[i...j]))'", column: column)
                 }
                 let text = String(chars[i..<j])
                 out.append(.init(kind: .number(text), text: text, column: column))
                 i = j
+            case "-" where at(i + 1) == "-":
+                throw FilterError("SQL comments are not part of a filter", column: column)
+            case "-": out.append(.init(kind: .arith(.sub), text: "-", column: column)); i += 1
+            case "+": out.append(.init(kind: .arith(.add), text: "+", column: column)); i += 1
             case _ where (c.isASCII && (c.isLetter || c == "_")) || c == "`":
                 var value = ""
                 var quoted = false

@@ -7,37 +7,63 @@ extension Store {
     /// merged by run id, so memory stays constant however many runs there are.
     /// The columns are the database's keys, so they are stable for a given database whatever
     /// the filter; the `method` param is the `method` column.
-    public func export(filter: String? = nil, into sink: inout some TableSink) throws {
+    /// - Parameter columns: only these columns, in this order (`run_id,method,metrics.accuracy`);
+    ///   a vocabulary metric the database lacks is an empty column; any other unknown name, or
+    ///   one given twice, is an error listing the known columns.
+    public func export(filter: String? = nil, columns selected: [String]? = nil, into sink: inout some TableSink) throws {
         let compiled = try CompiledFilter.compile(filter)
         try pool.read { db in
             let paramKeys = try String.fetchAll(db.cachedStatement(sql: SQLText.query("param_keys"))).filter { $0 != "method" }
             let metricKeys = try String.fetchAll(db.cachedStatement(sql: SQLText.query("metric_keys")))
-            let paramSlot = Dictionary(uniqueKeysWithValues: paramKeys.enumerated().map { ($1, 4 + $0) })
-            let metricSlot = Dictionary(uniqueKeysWithValues: metricKeys.enumerated().map { ($1, 4 + paramKeys.count + $0) })
-            try sink.begin(columns: ["run_id", "name", "method", "status"]
-                           + paramKeys.map { "params.\($0)" } + metricKeys.map { "metrics.\($0)" })
+            let runColumns = ["run_id", "name", "method", "status"]
+            let all = runColumns + paramKeys.map { "params.\($0)" } + metricKeys.map { "metrics.\($0)" }
+            let columns = try selected.map { try Self.checkedColumns($0, all: all) } ?? all
+            let slot = Dictionary(uniqueKeysWithValues: columns.enumerated().map { ($1, $0) })
+            let runSlots = runColumns.map { slot[$0] }
+            var paramSlot: [String: Int] = [:], metricSlot: [String: Int] = [:]
+            for (name, i) in slot {
+                if name.hasPrefix("params.") { paramSlot[String(name.dropFirst(7))] = i }
+                if name.hasPrefix("metrics.") { metricSlot[String(name.dropFirst(8))] = i }
+            }
+            try sink.begin(columns: columns)
 
             let runs = try Row.fetchCursor(db, sql: SQLText.query("export_runs", filter: compiled),
                                            arguments: CompiledFilter.arguments(compiled, [:]))
-            var params = KeyedCursor(try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("export_params"))))
-            var metrics = KeyedCursor(try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("export_metrics"))))
-            let width = 4 + paramKeys.count + metricKeys.count
+            // Only read the params or metrics when a column needs them.
+            var params = paramSlot.isEmpty ? nil : KeyedCursor(try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("export_params"))))
+            var metrics = metricSlot.isEmpty ? nil : KeyedCursor(try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("export_metrics"))))
+            let width = columns.count
             while let run = try runs.next() {
                 let id: Int64 = run[0]
                 var cells = [TableValue](repeating: .null, count: width)
-                for i in 0..<4 { cells[i] = TableValue(run[i] as DatabaseValue) }
-                try params.take(runID: id) { key, value in if let slot = paramSlot[key] { cells[slot] = value } }
-                try metrics.take(runID: id) { key, value in if let slot = metricSlot[key] { cells[slot] = value } }
+                for (i, s) in runSlots.enumerated() { if let s { cells[s] = TableValue(run[i] as DatabaseValue) } }
+                try params?.take(runID: id) { key, value in if let s = paramSlot[key] { cells[s] = value } }
+                try metrics?.take(runID: id) { key, value in if let s = metricSlot[key] { cells[s] = value } }
                 try sink.row(cells)
             }
             try sink.end()
         }
     }
 
+    /// `--columns` checked against the export's columns (plus the vocabulary's metrics).
+    static func checkedColumns(_ names: [String], all: [String]) throws -> [String] {
+        let known = all + MetricVocabulary.all.map { "metrics.\($0.name)" }.filter { !all.contains($0) }
+        let knownSet = Set(known)
+        var seen = Set<String>()
+        guard !names.isEmpty else { throw StoreError.invalidQuery("--columns names no column; known: \(known.joined(separator: ", "))") }
+        for name in names {
+            guard knownSet.contains(name) else {
+                throw StoreError.invalidQuery("unknown column '\(name)'; known: \(known.joined(separator: ", "))")
+            }
+            guard seen.insert(name).inserted else { throw StoreError.invalidQuery("column '\(name)' is listed twice") }
+        }
+        return names
+    }
+
     /// The export as one table in memory (small databases and tests).
-    public func exportTable(filter: String? = nil) throws -> ResultTable {
+    public func exportTable(filter: String? = nil, columns: [String]? = nil) throws -> ResultTable {
         var collector = TableCollector()
-        try export(filter: filter, into: &collector)
+        try export(filter: filter, columns: columns, into: &collector)
         return collector.table
     }
 }

@@ -12,7 +12,10 @@ extension Store {
     public func leaderboard(metric: String, ascending: Bool? = nil, filter: String? = nil,
                             limit: Int = 10) throws -> ResultTable {
         try requireKnownMetric(metric)
-        let compiled = try CompiledFilter.compile(filter)
+        return try leaderboard(metric: metric, ascending: ascending, compiled: try CompiledFilter.compile(filter), limit: limit)
+    }
+
+    func leaderboard(metric: String, ascending: Bool?, compiled: CompiledFilter?, limit: Int) throws -> ResultTable {
         let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
         let fetched = try pool.read { db in
             try ResultTable.fetch(db, sql: SQLText.query("leaderboard", filter: compiled, ascending: ascending),

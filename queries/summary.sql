@@ -1,0 +1,50 @@
+-- `pare summary --metric M`: the best finished run of each method by M, in one query (one
+-- ROW_NUMBER per method; ties go to the lower run id), with its gain over the base model.
+-- The base run is the latest finished `none` run on the same base model (one seek of
+-- runs_base_model; the filter's base.X uses the same definition):
+--   accuracy_delta    = accuracy - the base run's accuracy
+--   compression_ratio = the run's base_size_bytes (else the base run's size_bytes) / size_bytes
+--   speedup           = the base run's latency_ms_p50 / latency_ms_p50
+-- `/* order */ DESC` becomes ASC for lower-is-better metrics; `/* where */` takes --where.
+-- The sorted rows carry only (run, method, value): the rest is looked up for the winners.
+-- (A per-method count as a second window would cost a third more: it is left out.)
+WITH candidates AS (
+    SELECT runs.id     AS run,
+           runs.method AS method,
+           m.value     AS value,
+           ROW_NUMBER() OVER (PARTITION BY runs.method ORDER BY m.value /* order */ DESC, runs.id) AS place
+    FROM metrics m
+    CROSS JOIN runs ON runs.id = m.run_id
+    WHERE m.key = :metric AND m.step = 0 AND m.value IS NOT NULL
+      AND runs.status = 'finished'
+      AND /* where */ 1
+),
+best AS (
+    SELECT c.run, c.method, c.value, r.name,
+           (SELECT b.id FROM runs b
+            WHERE b.base_model_hash = r.base_model_hash AND b.method = 'none' AND b.status = 'finished'
+            ORDER BY b.id DESC LIMIT 1) AS base
+    FROM candidates c
+    CROSS JOIN runs r ON r.id = c.run
+    WHERE c.place = 1
+)
+SELECT best.method AS method,
+       best.run    AS run,
+       best.name   AS name,
+       best.value  AS value,
+       acc.value   AS accuracy,
+       acc.value - base_acc.value AS accuracy_delta,
+       size.value  AS size_bytes,
+       COALESCE(own_base_size.value, base_size.value) / size.value AS compression_ratio,
+       lat.value   AS latency_ms_p50,
+       base_lat.value / lat.value AS speedup,
+       best.base   AS base_run
+FROM best
+LEFT JOIN metrics acc           ON acc.run_id = best.run           AND acc.key = 'accuracy'             AND acc.step = 0
+LEFT JOIN metrics size          ON size.run_id = best.run          AND size.key = 'size_bytes'          AND size.step = 0
+LEFT JOIN metrics own_base_size ON own_base_size.run_id = best.run AND own_base_size.key = 'base_size_bytes' AND own_base_size.step = 0
+LEFT JOIN metrics lat           ON lat.run_id = best.run           AND lat.key = 'latency_ms_p50'      AND lat.step = 0
+LEFT JOIN metrics base_acc      ON base_acc.run_id = best.base     AND base_acc.key = 'accuracy'       AND base_acc.step = 0
+LEFT JOIN metrics base_size     ON base_size.run_id = best.base    AND base_size.key = 'size_bytes'    AND base_size.step = 0
+LEFT JOIN metrics base_lat      ON base_lat.run_id = best.base     AND base_lat.key = 'latency_ms_p50' AND base_lat.step = 0
+ORDER BY best.value /* order */ DESC, best.method
