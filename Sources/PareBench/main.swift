@@ -13,6 +13,10 @@ let benchmarks: [(name: String, about: String, run: ([String]) -> Void)] = [
      { _ in runQuantBenchmark() }),
     ("sparse", "batch-1 sparse (CSR) vs dense latency at 50/70/90/95 % sparsity; structured 50 % ratio",
      { _ in runSparseBenchmark() }),
+    ("lowrank", "SVD time of 1024×4096 layers and factored vs dense forward latency",
+     { _ in runLowRankBenchmark() }),
+    ("queries", "record 100k synthetic runs; leaderboard, pareto, summary, compare, export and CLI latency",
+     { runQueryBenchmark(arguments: $0) }),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

@@ -12,10 +12,9 @@ struct PareCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [
-            Record.self, Runs.self, Show.self, Leaderboard.self, Export.self, ExportModel.self,
-            Pareto.self, Best.self, Summary.self, Compare.self, Plot.self,
-            Train.self, Demo.self, ListMethods.self,
-            SweepCommand.self,
+            Demo.self, Record.self, SweepCommand.self, Train.self,
+            Runs.self, Show.self, Leaderboard.self, Pareto.self, Best.self, Summary.self, Compare.self,
+            Plot.self, Export.self, ExportModel.self, ListMethods.self,
         ]
     )
 }
