@@ -46,34 +46,61 @@ public enum ModelIO {
     /// else from the file's `__metadata__` (arch=mlp, dims=…, act=…).
     public static func model(from file: SafetensorsFile, arch: String?, source: String) throws -> Model {
         let (dims, activation) = try architecture(of: file, override: arch, source: source)
+        let factored: [String: Int]
+        do {
+            factored = Dictionary(try LowRankExport.factoredLayers(metadata: file.metadata ?? [:]).map { ($0.layer, $0.rank) },
+                                  uniquingKeysWith: { a, _ in a })
+        } catch {
+            throw PareError("\(source): \(error)")
+        }
         var layers: [LinearLayer] = []
         for index in 0..<(dims.count - 1) {
             let name = "fc\(index + 1)"
             let (inWidth, outWidth) = (dims[index], dims[index + 1])
-            let weight = try layerWeight(name, in: file, source: source)
+            let weight = try layerWeight(name, rank: factored[name], in: file, source: source)
             guard weight.inFeatures == inWidth, weight.outFeatures == outWidth else {
                 throw PareError("\(source): \(name).weight is [\(weight.outFeatures), \(weight.inFeatures)] but the architecture needs [\(outWidth), \(inWidth)]; the layer shapes do not chain.")
             }
             var bias: [Float]? = nil
-            if let stored = file["\(name).bias"] {
+            let biasName = factored[name] == nil ? "\(name).bias" : LowRankExport.tensorNames(layer: name).bias
+            if let stored = file[biasName] {
                 guard stored.shape == [outWidth] else {
-                    throw PareError("\(source): \(name).bias has shape \(stored.shape) but \(name) has \(outWidth) outputs.")
+                    throw PareError("\(source): \(biasName) has shape \(stored.shape) but \(name) has \(outWidth) outputs.")
                 }
                 bias = stored.floats()
                 guard bias!.allSatisfy(\.isFinite) else {
-                    throw PareError("\(source): \(name).bias contains NaN or infinite values; the model cannot be evaluated.")
+                    throw PareError("\(source): \(biasName) contains NaN or infinite values; the model cannot be evaluated.")
                 }
             }
             layers.append(LinearLayer(name: name, weight: weight, bias: bias))
         }
-        let expected = Set(layers.flatMap { ["\($0.name).weight", "\($0.name).bias"] })
+        let expected = Set(layers.flatMap { layer -> [String] in
+            guard factored[layer.name] != nil else { return ["\(layer.name).weight", "\(layer.name).bias"] }
+            let names = LowRankExport.tensorNames(layer: layer.name)
+            return [names.first, names.second, names.bias]
+        })
         if let extra = file.tensors.map(\.name).first(where: { !expected.contains($0) }) {
             throw PareError("\(source): tensor '\(extra)' does not belong to architecture \(Model(layers: layers, activation: activation).archString).")
         }
         return Model(layers: layers, activation: activation)
     }
 
-    private static func layerWeight(_ name: String, in file: SafetensorsFile, source: String) throws -> any LinearWeight {
+    private static func layerWeight(_ name: String, rank: Int?, in file: SafetensorsFile, source: String) throws -> any LinearWeight {
+        if let rank {
+            let names = LowRankExport.tensorNames(layer: name)
+            guard let first = file[names.first], let second = file[names.second] else {
+                throw PareError("\(source) declares \(name) factored (rank \(rank)) but lacks \(names.first) or \(names.second).")
+            }
+            let tensors = [names.first: first.tensor, names.second: second.tensor]
+            guard tensors.values.allSatisfy(\.isFinite) else {
+                throw PareError("\(source): \(name)'s factors contain NaN or infinite values; the model cannot be evaluated.")
+            }
+            do {
+                return try LowRankExport.weight(layer: name, tensors: tensors, rank: rank)!
+            } catch {
+                throw PareError("\(source): \(error)")
+            }
+        }
         guard let stored = file["\(name).weight"] else {
             throw PareError("\(source) has no tensor \(name).weight (it has: \(file.tensors.map(\.name).joined(separator: ", "))).")
         }
@@ -113,18 +140,29 @@ public enum ModelIO {
         return dims.isEmpty ? "mlp:64,256,128,10:relu" : "mlp:\(dims.map(String.init).joined(separator: ",")):relu"
     }
 
-    /// The model as a safetensors file: every weight decoded to F32, with `__metadata__`
-    /// describing the architecture as it really is (structured pruning shrinks dims).
+    /// The model as a safetensors file: every weight decoded to F32 — except low-rank layers,
+    /// which stay factored as two Linear layers (`fc1.0.weight` [k, in], `fc1.1.weight` [out, k],
+    /// listed in `__metadata__` "lowrank") — with the architecture as it really is (structured
+    /// pruning shrinks dims).
     public static func safetensors(_ model: Model) -> SafetensorsFile {
         var tensors: [(name: String, array: StoredArray)] = []
+        var factored: [(layer: String, rank: Int)] = []
         for layer in model.layers {
-            tensors.append(("\(layer.name).weight", StoredArray(layer.weight.decoded())))
+            var biasName = "\(layer.name).bias"
+            if let lowRank = layer.weight as? LowRankWeight {
+                tensors += LowRankExport.tensors(layer: layer.name, weight: lowRank).map { ($0.name, StoredArray($0.tensor)) }
+                factored.append((layer.name, lowRank.rank))
+                biasName = LowRankExport.tensorNames(layer: layer.name).bias
+            } else {
+                tensors.append(("\(layer.name).weight", StoredArray(layer.weight.decoded())))
+            }
             if let bias = layer.bias {
-                tensors.append(("\(layer.name).bias", StoredArray(Tensor(shape: [bias.count], data: bias))))
+                tensors.append((biasName, StoredArray(Tensor(shape: [bias.count], data: bias))))
             }
         }
-        let metadata = ["arch": "mlp", "dims": model.dims.map(String.init).joined(separator: ","),
+        var metadata = ["arch": "mlp", "dims": model.dims.map(String.init).joined(separator: ","),
                         "act": model.activation.rawValue, "written_by": "pare"]
+        metadata.merge(LowRankExport.metadata(factored)) { a, _ in a }
         return SafetensorsFile(tensors: tensors, metadata: metadata)
     }
 

@@ -109,7 +109,7 @@ func smallModel() -> Model {
         let expected = explicitLinear(x, explicitProduct(weight.left, weight.right))
         #expect(maxAbsDifference(y.data.map(Double.init), expected) < 1e-4)
         #expect(weight.flopsPerSample == 2 * 4 * (12 + 20))
-        #expect(weight.storedParameterCount == 4 * 32)
+        #expect(weight.parameterCount == 4 * 32)
     }
 
     @Test func exportNamesAndInverse() throws {

@@ -15,7 +15,8 @@ import Testing
     /// record → stored tensors → export-model: the bytes come back identical and the exported
     /// model is the evaluated one.
     @Test(arguments: [("quant-weight", ["bits": "8"]), ("prune-magnitude", ["amount": "0.5"]),
-                      ("prune-structured", ["amount": "0.5"]), ("quant-weight", ["bits": "4", "granularity": "group", "group_size": "32"])])
+                      ("prune-structured", ["amount": "0.5"]), ("quant-weight", ["bits": "4", "granularity": "group", "group_size": "32"]),
+                      ("lowrank-svd", ["energy": "0.8"])])
     func storeRoundTrip(method: String, settings: [String: String]) throws {
         let store = try Store(path: Fixtures.scratch().appending(path: "pare.sqlite").path, create: true)
         let prepared = try Recorder.prepare(request(method, settings))

@@ -20,6 +20,9 @@ public protocol LinearWeight: Sendable {
     var nonzeroCount: Int { get }
     /// Floating-point operations per sample as this encoding executes (2 per multiply-add).
     var flopsPerSample: Int { get }
+    /// Weights the layer really holds: out×in for a matrix (pruned or not), k(out+in) for a
+    /// factored one.
+    var parameterCount: Int { get }
 }
 
 extension LinearWeight {

@@ -68,7 +68,7 @@ public struct LowRankWeight: LinearWeight {
     public var outFeatures: Int { left.shape[0] }
     public var inFeatures: Int { right.shape[1] }
     /// Values actually stored: k·(out + in).
-    public var storedParameterCount: Int { rank * (outFeatures + inFeatures) }
+    public var parameterCount: Int { rank * (outFeatures + inFeatures) }
     public var nonzeroCount: Int { left.nonzeroCount + right.nonzeroCount }
     public var flopsPerSample: Int { 2 * rank * (outFeatures + inFeatures) }
 
