@@ -40,6 +40,9 @@ public enum Demo {
         Plan("quant-dynamic", name: "W8A8 dynamic"),
         Plan("quant-smooth", ["alpha": "0.5"], name: "SmoothQuant W8A8"),
         Plan("quant-qat", ["bits": "4"], name: "QAT W4A8"),
+        // Low-rank factorization.
+        Plan("lowrank-svd", ["energy": "0.9"], name: "SVD 90% energy"),
+        Plan("lowrank-svd", ["ratio": "0.1", "layers": "fc1,fc2", "finetune_epochs": "2"], name: "SVD ratio 0.1 + fine-tune"),
     ]
 
     public struct Files: Sendable {

@@ -33,6 +33,10 @@ public struct LowRankSVD: CompressionMethod {
 
     public var rule: RankRule
     public var layers: LayerSelection
+    /// Optional recovery: epochs of training the factors on --train data (0 = none).
+    public var finetuneEpochs: Int = 0
+    public var learningRate: Double = 1e-3
+    public var batchSize: Int = 64
 
     public init(rule: RankRule = LowRankSVD.defaultRule, layers: LayerSelection = LayerSelection(names: nil)) {
         self.rule = rule
@@ -50,6 +54,9 @@ public struct LowRankSVD: CompressionMethod {
             throw ConfigError("\(Self.name) takes one of rank, ratio or energy, not \(given.joined(separator: " and ")); drop all but one.")
         }
         let layers = LayerSelection(settings: &settings)
+        finetuneEpochs = try settings.int("finetune_epochs", default: 0, valid: ("0 or more", { $0 >= 0 }))!
+        learningRate = try TrainingData.learningRate(&settings, default: 1e-3)
+        batchSize = try TrainingData.batchSize(&settings)
         try settings.finish()
         if let rank { rule = .rank(rank) }
         else if let ratio { rule = .ratio(ratio) }
@@ -59,7 +66,11 @@ public struct LowRankSVD: CompressionMethod {
     }
 
     public var config: [String: ConfigValue] {
-        var config: [String: ConfigValue] = ["layers": .string(layers.recorded)]
+        var config: [String: ConfigValue] = ["layers": .string(layers.recorded), "finetune_epochs": .int(finetuneEpochs)]
+        if finetuneEpochs > 0 {
+            config["lr"] = .double(learningRate)
+            config["batch_size"] = .int(batchSize)
+        }
         switch rule {
         case .rank(let k): config["rank"] = .int(k)
         case .ratio(let r): config["ratio"] = .double(r)
@@ -93,6 +104,9 @@ public struct LowRankSVD: CompressionMethod {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         let selected = try layers.indices(in: model, method: Self.name)
+        let training = finetuneEpochs > 0
+            ? try TrainingData.require(context, for: Self.name, purpose: "fine-tuning (finetune_epochs=\(finetuneEpochs))", model: model)
+            : nil
         var result = model
         var notes: [String] = []
         var retained: [Double] = []
@@ -124,7 +138,16 @@ public struct LowRankSVD: CompressionMethod {
         context.progress(1, "SVD done")
         var extra: [String: Double] = ["layers_factored": Double(factored)]
         if let worst = retained.min() { extra["energy_retained_min"] = worst }
-        return CompressionResult(model: result, notes: notes, extraMetrics: extra)
+        var curves: [(key: String, step: Int, value: Double)] = []
+        if let training {
+            let tuned = LowRankFineTune.run(result, on: training,
+                                            settings: .init(epochs: finetuneEpochs, learningRate: learningRate, batchSize: batchSize),
+                                            seed: context.seed, progress: context.progress)
+            result = tuned.model
+            curves = tuned.curves
+            notes.append("factors fine-tuned for \(finetuneEpochs) epochs on \(training.name) (rank kept).")
+        }
+        return CompressionResult(model: result, notes: notes, extraMetrics: extra, curves: curves)
     }
 
     /// The largest k that still reduces parameters: ⌈mn/(m+n)⌉ − 1.
