@@ -101,6 +101,17 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
         }
     }
 
+    /// A layer with enough nonzeros for the batch-1 kernel to split its rows across threads
+    /// (slices of equal nonzero counts) computes what one thread computes.
+    @Test func threadedGEMVEqualsReference() {
+        var rng = SparseTestRandom(11)
+        let w = rng.sparseMatrix(700, 800, sparsity: 0.3)   // ≈ 392k nonzeros ≥ 2^18
+        let x = rng.matrix(1, 800)
+        let csr = CSRMatrix(dense: w)
+        #expect(csr.nonzeroCount >= 1 << 18)
+        expectClose(csr.multiply(x), referenceForward(x, w), tolerance: 1e-3)
+    }
+
     @Test func sparseKernelRunsOnlyAtHighSparsityAndFlopsFollowIt() {
         var rng = SparseTestRandom(4)
         let sparse = rng.sparseMatrix(32, 64, sparsity: 0.9)

@@ -117,8 +117,19 @@ public struct CSRMatrix: Sendable, Equatable {
                     y.data.withUnsafeMutableBufferPointer { yp in
                         if batch == 1 {
                             x.data.withUnsafeBufferPointer { xp in
-                                sparseGEMV(rows: rows, rowStart: rp.baseAddress!, columnIndex: cp.baseAddress!,
-                                           values: vp.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!)
+                                // Large layers split their rows across the cores, as the dense
+                                // GEMV does, in slices of equal nonzero counts.
+                                let nonzeros = Int(rp[rows])
+                                let threads = nonzeros >= 1 << 18 ? min(gemmThreadCount, rows) : 1
+                                let slices = (0...threads).map { t in
+                                    t == threads ? rows : rowSlice(rp.baseAddress!, rows: rows, nonzeros: nonzeros * t / threads)
+                                }
+                                SparseThreads.parallelFor(threads) { t in
+                                    let r0 = slices[t]
+                                    sparseGEMV(rows: slices[t + 1] - r0, rowStart: rp.baseAddress! + r0,
+                                               columnIndex: cp.baseAddress!, values: vp.baseAddress!,
+                                               x: xp.baseAddress!, y: yp.baseAddress! + r0)
+                                }
                             }
                         } else {
                             x.data.withUnsafeBufferPointer { xp in
@@ -132,6 +143,16 @@ public struct CSRMatrix: Sendable, Equatable {
             }
         }
     }
+}
+
+/// The first row whose nonzeros start at or after `nonzeros` (binary search over row starts).
+func rowSlice(_ rowStart: UnsafePointer<UInt32>, rows: Int, nonzeros: Int) -> Int {
+    var low = 0, high = rows
+    while low < high {
+        let mid = (low + high) / 2
+        if Int(rowStart[mid]) < nonzeros { low = mid + 1 } else { high = mid }
+    }
+    return low
 }
 
 /// Batch-1 sparse GEMV: y[r] = Σ_k values[k] · x[columnIndex[k]] over row r's nonzeros.
