@@ -47,7 +47,15 @@ let package = Package(
         // The compression methods, one folder per family.
         .target(name: "PareCompress", dependencies: ["PareNN", "PareTensor"], swiftSettings: fastMath),
         // The SQL of migrations/ and queries/, embedded at build time by the EmbedSQL plugin.
-        .target(name: "PareSQL", plugins: ["EmbedSQLPlugin"]),
+        // Rooted at the package so migrations/, queries/ and data/ are its files: adding,
+        // editing or deleting one changes the target's inputs and re-runs the plugin.
+        .target(name: "PareSQL", path: ".",
+                exclude: ["Sources/PareTensor", "Sources/PareNN", "Sources/PareCompress", "Sources/PareStore",
+                          "Sources/Pare", "Sources/pare", "Sources/PareBench", "Sources/EmbedSQLTool",
+                          "Sources/EmbedSQLPlugin", "Tests", "README.md", "data/README.md", "data/pareto-demo.svg"],
+                sources: ["Sources/PareSQL"],
+                resources: [.process("migrations"), .process("queries"), .process("data/digits.csv")],
+                plugins: ["EmbedSQLPlugin"]),
         .executableTarget(name: "EmbedSQLTool"),
         .plugin(name: "EmbedSQLPlugin", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
                 path: "Sources/EmbedSQLPlugin"),

@@ -8,13 +8,15 @@ import PackagePlugin
 @main
 struct EmbedSQLPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let root = context.package.directoryURL
-        var inputs: [URL] = []
-        for (folder, ext) in [("migrations", "sql"), ("queries", "sql"), ("data", "csv")] {
-            let dir = root.appending(path: folder)
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-            inputs += names.filter { $0.hasSuffix("." + ext) }.sorted().map { dir.appending(path: $0) }
-        }
+        // The target is rooted at the package directory and lists these folders as its
+        // sources, so SwiftPM hands every file in them to the plugin on each build.
+        let root = context.package.directoryURL.standardizedFileURL.path
+        let wanted: [(folder: String, ext: String)] = [("migrations", "sql"), ("queries", "sql"), ("data", "csv")]
+        guard let module = target as? SourceModuleTarget else { return [] }
+        let inputs = module.sourceFiles.map(\.url).filter { url in
+            let relative = url.standardizedFileURL.path.dropFirst(root.count + 1)
+            return wanted.contains { relative.hasPrefix($0.folder + "/") && url.pathExtension == $0.ext }
+        }.sorted { $0.path < $1.path }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedFiles.swift")
         return [.buildCommand(
             displayName: "Embedding \(inputs.count) SQL and data files",
