@@ -152,9 +152,9 @@ func relative(_ a: Tensor, _ b: Tensor) -> Double {
 
     @Test func settingsAndDefault() throws {
         #expect(try method([:]).rule == .energy(0.9))
-        #expect(try method([:]).config == ["energy": .double(0.9), "layers": .string("all")])
+        #expect(try method([:]).config == ["energy": .double(0.9), "layers": .string("all"), "finetune_epochs": .int(0)])
         #expect(try method(["rank": "3"]).rule == .rank(3))
-        #expect(try method(["ratio": "0.25", "layers": "fc1"]).config == ["ratio": .double(0.25), "layers": .string("fc1")])
+        #expect(try method(["ratio": "0.25", "layers": "fc1"]).config == ["ratio": .double(0.25), "layers": .string("fc1"), "finetune_epochs": .int(0)])
         #expect(try method(["energy": "1"]).rule == .energy(1))
     }
 
