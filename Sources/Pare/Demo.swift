@@ -40,6 +40,9 @@ public enum Demo {
         Plan("quant-dynamic", name: "W8A8 dynamic"),
         Plan("quant-smooth", ["alpha": "0.5"], name: "SmoothQuant W8A8"),
         Plan("quant-qat", ["bits": "4"], name: "QAT W4A8"),
+        // Distillation into a 64→32→10 student (its baseline, the student alone, is recorded too).
+        Plan("distill", ["student": "mlp:64,32,10", "epochs": "30", "temperature": "2", "alpha": "0.5"],
+             name: "distilled 64-32-10"),
     ]
 
     public struct Files: Sendable {
