@@ -43,6 +43,9 @@ public enum Demo {
         // Low-rank factorization.
         Plan("lowrank-svd", ["energy": "0.9"], name: "SVD 90% energy"),
         Plan("lowrank-svd", ["ratio": "0.1", "layers": "fc1,fc2", "finetune_epochs": "2"], name: "SVD ratio 0.1 + fine-tune"),
+        // Distillation into a 64→32→10 student (its baseline, the student alone, is recorded too).
+        Plan("distill", ["student": "mlp:64,32,10", "epochs": "30", "temperature": "2", "alpha": "0.5"],
+             name: "distilled 64-32-10"),
     ]
 
     public struct Files: Sendable {

@@ -206,8 +206,10 @@ public enum Pipeline {
     /// Checks every stage's method and settings, then the files, before the database is touched.
     public static func prepare(_ request: RecordRequest, spec: PipelineSpec) throws -> Prepared {
         let methods = try makeMethods(spec)
-        let (base, data) = try Recorder.loadInputs(request)
+        var (base, data) = try Recorder.loadInputs(request)
         try checkLayers(spec, in: base.model)
+        data.models = try Recorder.loadModels(for: methods)
+        try Recorder.validate(methods, base: base, data: data, request: request)
         return Prepared(spec: spec, methods: methods, base: base, data: data, request: request)
     }
 

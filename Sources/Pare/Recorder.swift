@@ -57,9 +57,29 @@ public enum Recorder {
             throw PareError("'\(request.method)' is a pipeline; record it with Pipeline.prepare (pare record does).")
         }
         let method = try Methods.make(request.method, settings: request.settings)
-        let (base, data) = try loadInputs(request)
+        var (base, data) = try loadInputs(request)
         try checkLayerNames(request.settings, in: base.model, method: request.method)
+        data.models = try loadModels(for: [method])
+        try validate([method], base: base, data: data, request: request)
         return Prepared(method: method, base: base, data: data, request: request)
+    }
+
+    /// The model files the methods' settings name (`modelPaths`: teachers, students), each
+    /// loaded once; a missing or bad file is an error here, before anything is recorded.
+    static func loadModels(for methods: [any CompressionMethod]) throws -> [String: Model] {
+        var models: [String: Model] = [:]
+        for path in methods.flatMap(\.modelPaths) where models[path] == nil {
+            models[path] = try ModelIO.load(contentsOf: URL(fileURLWithPath: path)).model
+        }
+        return models
+    }
+
+    /// Each method's own checks against the base model and the data (`CompressionMethod.validate`).
+    static func validate(_ methods: [any CompressionMethod], base: ModelIO.Loaded, data: RunData,
+                         request: RecordRequest) throws {
+        let context = CompressionContext(calibration: data.calibration, training: data.train, seed: request.seed,
+                                         models: data.models)
+        for method in methods { try method.validate(base.model, context: context) }
     }
 
     /// The base model and datasets of a request, checked against each other.
@@ -112,13 +132,23 @@ public enum Recorder {
                             store: Store, parentRunID: Int64?,
                             progress: @escaping @Sendable (Double, String) -> Void,
                             onRunStarted: (Int64) -> Void) throws -> (id: Int64, model: Model) {
+        var mainProgress = progress
+        var companion: (id: Int64, accuracy: Double?)?
+        if let baseline = method.baseline {
+            companion = try recordBaseline(baseline, of: name ?? method.name, input: input, base: base, data: data,
+                                           request: request, store: store,
+                                           progress: { f, label in progress(0.4 * f, "baseline \(label)") },
+                                           onRunStarted: onRunStarted)
+            mainProgress = { f, label in progress(0.4 + 0.6 * f, label) }
+        }
         let start = runStart(method: method.name, config: config, base: base, data: data, request: request,
                              name: name, parentRunID: parentRunID)
         let runID = try store.beginRun(start)
         onRunStarted(runID)
         do {
-            let (outcome, model) = try compressAndEvaluate(method: method, input: input, base: base, data: data,
-                                                           request: request, progress: progress)
+            var (outcome, model) = try compressAndEvaluate(method: method, input: input, base: base, data: data,
+                                                           request: request, store: store, progress: mainProgress)
+            if let companion { link(&outcome, to: companion) }
             try store.finishRun(runID, outcome)
             return (runID, model)
         } catch {
@@ -127,11 +157,55 @@ public enum Recorder {
         }
     }
 
+    /// Records a method's companion run (`CompressionMethod.baseline`) — or reuses the newest
+    /// finished run with its identity (config hash, experiment, base model, datasets), so one
+    /// baseline serves every run that shares it (a sweep over temperatures trains the student
+    /// alone once). Returns its id and accuracy.
+    static func recordBaseline(_ baseline: any CompressionMethod, of name: String, input: Model, base: ModelIO.Loaded,
+                               data: RunData, request: RecordRequest, store: Store,
+                               progress: @escaping @Sendable (Double, String) -> Void,
+                               onRunStarted: (Int64) -> Void) throws -> (id: Int64, accuracy: Double?) {
+        let config = baseline.config
+        let baselineName = "\(name) [baseline]"
+        let start = runStart(method: baseline.name, config: config, base: base, data: data, request: request,
+                             name: baselineName, parentRunID: nil)
+        let id = try store.finishedRun(like: start) ?? recordStage(
+            method: baseline, config: config, input: input, base: base, data: data, request: request,
+            name: baselineName, store: store, parentRunID: nil, progress: progress, onRunStarted: onRunStarted).id
+        let accuracy = try store.finalMetrics(run: id)["accuracy"]
+        return (id, accuracy)
+    }
+
+    /// Links a run to its companion: param `baseline_run`, metric `accuracy_gain_over_baseline`
+    /// (this run's accuracy minus the baseline's) and a note.
+    static func link(_ outcome: inout RunOutcome, to companion: (id: Int64, accuracy: Double?)) {
+        outcome.params["baseline_run"] = .int(Int(companion.id))
+        guard let theirs = companion.accuracy,
+              let mine = outcome.metrics.first(where: { $0.key == "accuracy" && $0.step == 0 })?.value else {
+            outcome.notes.append("baseline: run \(companion.id)")
+            return
+        }
+        outcome.metrics.append((key: "accuracy_gain_over_baseline", value: mine - theirs, step: 0))
+        outcome.notes.append(String(format: "baseline: run %lld (accuracy %.4f); this run %.4f, gain %+.4f",
+                                    companion.id, theirs, mine, mine - theirs))
+    }
+
+    /// The context a method compresses with: the run's data, seed and extra models, and a
+    /// black-box teacher answer cache per command kept in `store`.
+    static func context(data: RunData, request: RecordRequest, store: Store?,
+                        progress: @escaping @Sendable (Double, String) -> Void) -> CompressionContext {
+        var cache: (@Sendable (String) -> (any TeacherAnswerCache)?)?
+        if let store {
+            cache = { command in StoreTeacherCache(store: store, teacher: command) }
+        }
+        return CompressionContext(calibration: data.calibration, training: data.train, seed: request.seed,
+                                  models: data.models, teacherCache: cache, progress: progress)
+    }
+
     static func compressAndEvaluate(method: any CompressionMethod, input: Model, base: ModelIO.Loaded, data: RunData,
-                                    request: RecordRequest,
+                                    request: RecordRequest, store: Store? = nil,
                                     progress: @escaping @Sendable (Double, String) -> Void) throws -> (RunOutcome, Model) {
-        let context = CompressionContext(calibration: data.calibration, training: data.train,
-                                         seed: request.seed, progress: progress)
+        let context = context(data: data, request: request, store: store, progress: progress)
         let clock = ContinuousClock()
         var result: CompressionResult!
         let elapsed = try clock.measure { result = try method.compress(input, context: context) }

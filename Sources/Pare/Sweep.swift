@@ -95,24 +95,49 @@ public enum Sweep {
     public static func prepare(_ request: SweepRequest) throws -> Prepared {
         guard !request.grid.isEmpty else { throw PareError("a sweep needs at least one --grid key=v1,v2,….") }
         let settings = try points(grid: request.grid, fixed: request.base.settings)
-        var checked: [(PipelineSpec, [any CompressionMethod], [(key: String, value: String)])] = []
-        for point in settings {
+        var checked: [(PipelineSpec, [any CompressionMethod], [(key: String, value: String)], UInt64)] = []
+        for var point in settings {
             let values = request.grid.map { (key: $0.key, value: point[$0.key]!) }
+            // `seed` is the run's seed (--seed), not a method setting: sweeping it repeats a run.
+            var seed = request.base.seed
+            if let text = point.removeValue(forKey: "seed") {
+                guard let value = UInt64(text) else {
+                    throw PareError("seed=\(text) is not a whole number ≥ 0 (the run's seed, as --seed).")
+                }
+                seed = value
+            }
             let spec = try PipelineSpec.parse(method: request.base.method, settings: point)
             do {
-                checked.append((spec, try Pipeline.makeMethods(spec), values))
+                checked.append((spec, try Pipeline.makeMethods(spec), values, seed))
             } catch {
                 let where_ = values.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
                 throw PareError("grid point \(where_): \(error)")
             }
         }
-        let (base, data) = try Recorder.loadInputs(request.base)
-        for (spec, _, _) in checked { try Pipeline.checkLayers(spec, in: base.model) }
-        let points = checked.map { spec, methods, values in
+        // The inputs per seed (without --test, the seed also draws the train/test split).
+        var inputs: [UInt64: (ModelIO.Loaded, RunData)] = [:]
+        let models = try Recorder.loadModels(for: checked.flatMap { $0.1 })
+        for seed in Set(checked.map(\.3)) {
+            var seeded = request.base
+            seeded.seed = seed
+            var (base, data) = try Recorder.loadInputs(seeded)
+            data.models = models
+            inputs[seed] = (base, data)
+        }
+        var points: [Point] = []
+        for (spec, methods, values, seed) in checked {
+            let (base, data) = inputs[seed]!
+            try Pipeline.checkLayers(spec, in: base.model)
             var runRequest = request.base
             runRequest.method = spec.name
+            runRequest.seed = seed
             runRequest.name = (request.base.name.map { $0 + " " } ?? "") + values.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            return Point(gridValues: values, run: Pipeline.Prepared(spec: spec, methods: methods, base: base, data: data, request: runRequest))
+            do {
+                try Recorder.validate(methods, base: base, data: data, request: runRequest)
+            } catch {
+                throw PareError("grid point \(values.map { "\($0.key)=\($0.value)" }.joined(separator: " ")): \(error)")
+            }
+            points.append(Point(gridValues: values, run: Pipeline.Prepared(spec: spec, methods: methods, base: base, data: data, request: runRequest)))
         }
         return Prepared(request: request, points: points)
     }
@@ -174,10 +199,14 @@ public enum Sweep {
 
     /// The sweep's runs: id, status, the grid values, then the headline metrics.
     public static func table(_ outcomes: [Outcome], grid: [GridAxis], store: Store) throws -> ResultTable {
-        let metricKeys = ["accuracy", "agreement", "kl_to_base", "size_bytes", "compression_ratio", "latency_ms_p50"]
+        var metricKeys = ["accuracy", "agreement", "kl_to_base", "size_bytes", "compression_ratio", "latency_ms_p50"]
+        let allMetrics = try outcomes.map { outcome in try outcome.runID.map { try store.finalMetrics(run: $0) } ?? [:] }
+        // Runs recorded beside a baseline (distillation) also show what they gained over it.
+        if allMetrics.contains(where: { $0["accuracy_gain_over_baseline"] != nil }) {
+            metricKeys.insert("accuracy_gain_over_baseline", at: 1)
+        }
         var rows: [[TableValue]] = []
-        for outcome in outcomes {
-            let metrics = try outcome.runID.map { try store.finalMetrics(run: $0) } ?? [:]
+        for (outcome, metrics) in zip(outcomes, allMetrics) {
             var row: [TableValue] = [outcome.runID.map { .int($0) } ?? .null, .text(outcome.status.rawValue)]
             row += outcome.point.gridValues.map { .text($0.value) }
             row += metricKeys.map { key in

@@ -16,10 +16,29 @@ public protocol CompressionMethod: Sendable {
     var config: [String: ConfigValue] { get }
     /// Compresses `model`; never mutates the caller's copy.
     func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult
+
+    /// Model files the settings name besides the base model (a teacher, a student to start
+    /// from). The caller loads them before anything is recorded — a bad file is then an error
+    /// up front — and passes them in `CompressionContext.models`, keyed by these paths.
+    /// Default: none.
+    var modelPaths: [String] { get }
+
+    /// Checks the settings against the base model and the context (layer names, widths, data,
+    /// commands) before anything is recorded; throws `ConfigError`. Default: nothing to check.
+    func validate(_ model: Model, context: CompressionContext) throws
+
+    /// A companion run the caller records beside this one, as the reference for what this
+    /// method bought (distillation: the same student trained alone). The caller records it first
+    /// (or reuses a finished run with its identity), then links this run to it: param
+    /// `baseline_run` and metric `accuracy_gain_over_student`. Default: none.
+    var baseline: (any CompressionMethod)? { get }
 }
 
 extension CompressionMethod {
     public var name: String { Self.name }
+    public var modelPaths: [String] { [] }
+    public func validate(_ model: Model, context: CompressionContext) throws {}
+    public var baseline: (any CompressionMethod)? { nil }
 }
 
 /// What a method may use besides the model.
@@ -31,12 +50,21 @@ public struct CompressionContext: Sendable {
     public var seed: UInt64
     /// Called with (fraction done 0…1, short label) on long work; drawn as a progress bar by the CLI.
     public var progress: @Sendable (Double, String) -> Void
+    /// The models named by the method's `modelPaths`, loaded by the caller, keyed by path.
+    public var models: [String: Model]
+    /// Where a black-box teacher's answers are kept between runs, per teacher command (the
+    /// caller keeps them in its database; nil: no cache, every run asks the teacher).
+    public var teacherCache: (@Sendable (_ command: String) -> (any TeacherAnswerCache)?)?
 
     public init(calibration: Dataset? = nil, training: Dataset? = nil, seed: UInt64 = 0,
+                models: [String: Model] = [:],
+                teacherCache: (@Sendable (String) -> (any TeacherAnswerCache)?)? = nil,
                 progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) {
         self.calibration = calibration
         self.training = training
         self.seed = seed
+        self.models = models
+        self.teacherCache = teacherCache
         self.progress = progress
     }
 }

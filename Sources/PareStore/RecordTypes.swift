@@ -61,10 +61,15 @@ public struct RunOutcome: Sendable {
     /// The compressed weights in their stored encodings, in the order they should come back.
     public var tensors: [(name: String, tensor: EncodedTensor)]
     public var notes: [String]
+    /// Params known only when the run ends (e.g. `baseline_run`, the id of its companion run),
+    /// written beside the config's params in the same transaction. Not part of the config or
+    /// its hash, so they do not change the run's identity.
+    public var params: [String: ConfigValue]
 
     public init(metrics: [(key: String, value: Double, step: Int)] = [],
-                tensors: [(name: String, tensor: EncodedTensor)] = [], notes: [String] = []) {
-        self.metrics = metrics; self.tensors = tensors; self.notes = notes
+                tensors: [(name: String, tensor: EncodedTensor)] = [], notes: [String] = [],
+                params: [String: ConfigValue] = [:]) {
+        self.metrics = metrics; self.tensors = tensors; self.notes = notes; self.params = params
     }
 
     /// Final (step 0) metrics from a dictionary, in key order.

@@ -88,6 +88,7 @@ enum RunWriter {
                 throw StoreError.invalidRecord("metric '\(m.key)' is reported twice at step \(m.step)")
             }
         }
+        if outcome.params.keys.contains("") { throw StoreError.invalidRecord("a param name is empty") }
         var seenTensors = Set<String>()
         for t in outcome.tensors {
             if t.name.isEmpty { throw StoreError.invalidRecord("a tensor name is empty") }
@@ -158,6 +159,13 @@ enum RunWriter {
 
     /// Metrics, blobs and tensors of a run (the caller marks it finished).
     static func writeResults(_ db: Database, _ id: Int64, _ outcome: RunOutcome) throws {
+        if !outcome.params.isEmpty {
+            let param = try db.cachedStatement(sql: SQLText.query("record_param"))
+            for (key, value) in outcome.params.sorted(by: { $0.key < $1.key }) {
+                param.setUncheckedArguments(["run_id": id, "key": key, "value": databaseValue(value)])
+                try param.execute()
+            }
+        }
         let metric = try db.cachedStatement(sql: SQLText.query("record_metric"))
         for m in outcome.metrics {
             metric.setUncheckedArguments(["run_id": id, "key": m.key, "step": m.step,

@@ -32,8 +32,10 @@ struct Demo: ParsableCommand {
                                                progress: { bar.update($0, $1) })
             bar.finish()
             let first = ids.min() ?? 0
-            let board = try store.leaderboard(metric: "accuracy", filter: "run.id >= \(first)", limit: ids.count)
-            printOut("Recorded \(ids.count) runs (ids \(first)–\(ids.max() ?? 0)) into \(database.db).\n\n")
+            // Companion runs (a distillation's baseline) have ids between the plans' runs.
+            let count = Int((ids.max() ?? 0) - first + 1)
+            let board = try store.leaderboard(metric: "accuracy", filter: "run.id >= \(first)", limit: count)
+            printOut("Recorded \(count) runs (ids \(first)–\(ids.max() ?? 0)) into \(database.db).\n\n")
             printOut(try board.rendered(as: .table))
             try exportRuns(store, format: .csv, filter: nil, out: csv)
             printOut("\nEvery run: \(csv). The teacher and data: \(files.folder.path)/.\n")

@@ -23,6 +23,17 @@ public enum TeacherAnswer: Sendable, Equatable, Codable {
 public protocol TeacherAnswerCache: Sendable {
     func get(_ key: String) -> TeacherAnswer?
     func put(_ key: String, _ answer: TeacherAnswer)
+    /// Many keys at once (a database answers them in one query); default: one `get` each.
+    func get(_ keys: [String]) -> [TeacherAnswer?]
+    /// Many answers at once (a database writes them in one transaction); default: one `put` each.
+    func put(_ entries: [(key: String, answer: TeacherAnswer)])
+}
+
+extension TeacherAnswerCache {
+    public func get(_ keys: [String]) -> [TeacherAnswer?] { keys.map { get($0) } }
+    public func put(_ entries: [(key: String, answer: TeacherAnswer)]) {
+        for entry in entries { put(entry.key, entry.answer) }
+    }
 }
 
 /// An in-memory cache (for tests, and for one process's reruns).
@@ -100,22 +111,26 @@ public struct BlackBoxTeacher: Sendable {
     /// The teacher's answer for every row of `inputs` [rows, features], from the cache where it
     /// has them, asking the command (once, for all the others) otherwise.
     public func answers(for inputs: Tensor) throws -> [TeacherAnswer] {
+        try answersCounting(for: inputs).answers
+    }
+
+    /// The answers, and how many rows the command was asked for (the rest came from the cache).
+    /// Fresh answers are put into the cache in one batch, only once every row was answered.
+    public func answersCounting(for inputs: Tensor) throws -> (answers: [TeacherAnswer], queried: Int) {
         let rows = inputs.rows, width = inputs.columns
         var answers = [TeacherAnswer?](repeating: nil, count: rows)
         var keys: [String] = []
         if let cache {
             keys = (0..<rows).map { Self.cacheKey(for: inputs.data[($0 * width)..<(($0 + 1) * width)]) }
-            for row in 0..<rows { answers[row] = cache.get(keys[row]) }
+            answers = cache.get(keys)
         }
         let missing = (0..<rows).filter { answers[$0] == nil }
         if !missing.isEmpty {
             let fresh = try query(inputs: inputs, rows: missing)
-            for (row, answer) in zip(missing, fresh) {
-                answers[row] = answer
-                cache?.put(keys[row], answer)
-            }
+            for (row, answer) in zip(missing, fresh) { answers[row] = answer }
+            if let cache { cache.put(zip(missing, fresh).map { (key: keys[$0], answer: $1) }) }
         }
-        return answers.map { $0! }
+        return (answers.map { $0! }, missing.count)
     }
 
     /// The answers as one tensor (or label list). When a teacher mixes kinds, logits become
