@@ -182,6 +182,17 @@ struct QuantPackingTests {
 struct QuantEncodingTests {
     static let shapes: [(Int, Int)] = [(5, 64), (3, 37), (4, 256), (2, 10)]
 
+    /// Layers of ≥ 2^21 codes split their GEMV rows across threads; each slice must compute
+    /// what one thread computes.
+    @Test(arguments: [2, 4, 8])
+    func threadedGEMVOfALargeLayer(bits: Int) throws {
+        var rng = QuantTestRNG(UInt64(100 + bits))
+        let w = rng.tensor(1024, 2048)
+        let q = try QuantizedWeight(quantizing: w, format: QuantFormat(bits: bits), granularity: .channel)
+        let x = rng.tensor(1, 2048, -2, 2)
+        #expect(maxAbsDiff(q.forward(x), referenceForward(x, q.decoded())) <= 1e-4 * Float(2048).squareRoot() * 4)
+    }
+
     @Test(arguments: [2, 3, 4, 5, 8])
     func quantizedWeightForwardAndRoundTrip(bits: Int) throws {
         var rng = QuantTestRNG(UInt64(bits))

@@ -230,7 +230,10 @@ public struct QuantizedWeight: LinearWeight {
         scratch.planes.withUnsafeBufferPointer { pl in
             let w = pw.baseAddress!, planes = pl.baseAddress!
             let units = gpr == 1 ? fullUnits : gsize / u
-            for r in 0..<rows {
+            // Large layers split their rows across the cores, as the dense GEMV does.
+            let threads = rows * k >= 1 << 21 ? min(gemmThreadCount, rows) : 1
+            SparseThreads.parallelFor(threads) { t in
+            for r in (rows * t / threads)..<(rows * (t + 1) / threads) {
                 let row = w + r * rowBytes
                 var accv = SIMD16<Float>()
                 var correction: Float = 0
@@ -268,6 +271,7 @@ public struct QuantizedWeight: LinearWeight {
                     out += t * scales[gi]
                 }
                 y[r] = out
+            }
             }
         }
         }

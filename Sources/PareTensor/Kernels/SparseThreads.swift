@@ -1,6 +1,6 @@
 import Dispatch
 
-/// Runs independent pieces of a sparse kernel on every core.
+/// Runs independent pieces of a kernel (sparse and quantized GEMV rows) on every core.
 enum SparseThreads {
     static func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
