@@ -6,17 +6,23 @@
 --   compression_ratio = the run's base_size_bytes (else the base run's size_bytes) / size_bytes
 --   speedup           = the base run's latency_ms_p50 / latency_ms_p50
 -- `/* order */ DESC` becomes ASC for lower-is-better metrics; `/* where */` takes --where.
+-- A pipeline's runs are grouped under its name ("prune-magnitude+quant-weight", the
+-- `pipeline` param) and only its last stage competes (a run that is another's parent is an
+-- intermediate stage).
 -- The sorted rows carry only (run, method, value): the rest is looked up for the winners.
 -- (A per-method count as a second window would cost a third more: it is left out.)
 WITH candidates AS (
-    SELECT runs.id     AS run,
-           runs.method AS method,
-           m.value     AS value,
-           ROW_NUMBER() OVER (PARTITION BY runs.method ORDER BY m.value /* order */ DESC, runs.id) AS place
+    SELECT runs.id AS run,
+           COALESCE(pipeline.value, runs.method) AS method,
+           m.value AS value,
+           ROW_NUMBER() OVER (PARTITION BY COALESCE(pipeline.value, runs.method)
+                              ORDER BY m.value /* order */ DESC, runs.id) AS place
     FROM metrics m
     CROSS JOIN runs ON runs.id = m.run_id
+    LEFT JOIN params pipeline ON pipeline.run_id = runs.id AND pipeline.key = 'pipeline'
     WHERE m.key = :metric AND m.step = 0 AND m.value IS NOT NULL
       AND runs.status = 'finished'
+      AND (pipeline.value IS NULL OR NOT EXISTS (SELECT 1 FROM runs child WHERE child.parent_run_id = runs.id))
       AND /* where */ 1
 ),
 best AS (

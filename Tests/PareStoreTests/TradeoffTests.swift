@@ -148,6 +148,22 @@ func ints(_ column: [TableValue]?) -> [Int64] {
         #expect(throws: StoreError.self) { try store().summary(metric: "acc") }
     }
 
+    /// A pipeline competes under its own name, by its last stage only: its first stage (a
+    /// parent) has the best accuracy but is not the pipeline's result.
+    @Test func summaryGroupsPipelinesByTheirLastStage() throws {
+        let store = try newStore("summary-pipeline")
+        _ = try store.record(start("none"), outcome(["accuracy": 0.96, "size_bytes": 200_000]))
+        let pipeline: [String: ConfigValue] = ["pipeline": .string("prune-magnitude+quant-weight")]
+        let first = try store.record(start("prune-magnitude", config: pipeline.merging(["stage": .int(1)]) { a, _ in a }),
+                                     outcome(["accuracy": 0.95, "size_bytes": 100_000]))
+        let last = try store.record(start("quant-weight", config: pipeline.merging(["stage": .int(2)]) { a, _ in a }, parent: first),
+                                    outcome(["accuracy": 0.93, "size_bytes": 20_000]))
+        let alone = try store.record(start("quant-weight"), outcome(["accuracy": 0.94, "size_bytes": 50_000]))
+        let table = try store.summary()
+        #expect(table.column("method") == [.text("none"), .text("quant-weight"), .text("prune-magnitude+quant-weight")])
+        #expect(ints(table.column("run")) == [1, alone, last])
+    }
+
     @Test func bestUnderABudget() throws {
         let store = try store()
         func best(_ budget: String?, _ filter: String? = nil) throws -> [Int64] {
