@@ -5,7 +5,8 @@ import PareTensor
 /// Two fp32 baselines: `DenseWeight.forward` (whatever sgemm the package has) and a plain SIMD
 /// fp32 GEMV (`QuantKernels.gemvF32`), so the ratio stays fair whichever sgemm is in place.
 public func runQuantBenchmark(sizes: [Int] = [4096, 8192]) {
-    print("quantized GEMV, batch 1, one thread (median of repetitions; ratio = time / fp32 SIMD GEMV)")
+    print("quantized GEMV, batch 1 (median of repetitions; ratio = time / fp32 SIMD GEMV); weight-only rows and the simd")
+    print("gemv run on one thread, dense.forward and the W8A8 rows on up to gemmThreadCount = \(gemmThreadCount) threads")
     print(pad("size", 7) + pad("encoding", 26) + pad("ms", 10) + pad("GB/s", 8) + pad("vs simd-f32", 13) + "vs dense.forward")
     for n in sizes {
         var rng = BenchRNG(seed: UInt64(n))
@@ -51,6 +52,10 @@ public func runQuantBenchmark(sizes: [Int] = [4096, 8192]) {
         let dynamicQ = DynamicInt8Linear(quantizing: w)
         report("int8-static (W8A8 u8)", time(reps: 30) { _ = staticQ.forward(x) }, bytes: n * n + n * 4)
         report("int8-dynamic (W8A8 u8)", time(reps: 30) { _ = dynamicQ.forward(x) }, bytes: n * n + n * 4)
+        let saved = gemmThreadCount
+        gemmThreadCount = 1
+        report("int8-static 1 thread", time(reps: 30) { _ = staticQ.forward(x) }, bytes: n * n + n * 4)
+        gemmThreadCount = saved
     }
     runInt8BatchBenchmark(sizes: sizes, batch: 256)
 }
