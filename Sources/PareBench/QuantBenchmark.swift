@@ -5,7 +5,8 @@ import PareTensor
 /// Two fp32 baselines: `DenseWeight.forward` (whatever sgemm the package has) and a plain SIMD
 /// fp32 GEMV (`QuantKernels.gemvF32`), so the ratio stays fair whichever sgemm is in place.
 public func runQuantBenchmark(sizes: [Int] = [4096, 8192]) {
-    print("quantized GEMV, batch 1, one thread (median of repetitions; ratio = time / fp32 SIMD GEMV)")
+    print("quantized GEMV, batch 1 (median of repetitions; ratio = time / fp32 SIMD GEMV); weight-only rows and the simd")
+    print("gemv run on one thread, dense.forward and the W8A8 rows on up to gemmThreadCount = \(gemmThreadCount) threads")
     print(pad("size", 7) + pad("encoding", 26) + pad("ms", 10) + pad("GB/s", 8) + pad("vs simd-f32", 13) + "vs dense.forward")
     for n in sizes {
         var rng = BenchRNG(seed: UInt64(n))
@@ -46,6 +47,42 @@ public func runQuantBenchmark(sizes: [Int] = [4096, 8192]) {
             let t = time(reps: reps) { _ = q.forward(x) }
             report(name, t, bytes: q.storedBytes)
         }
+        // W8A8: int8 weights × 8-bit activations → Int32 (quant-static / quant-dynamic).
+        let staticQ = StaticInt8Linear(quantizing: w, activationRange: (x.data.min()!, x.data.max()!))
+        let dynamicQ = DynamicInt8Linear(quantizing: w)
+        report("int8-static (W8A8 u8)", time(reps: 30) { _ = staticQ.forward(x) }, bytes: n * n + n * 4)
+        report("int8-dynamic (W8A8 u8)", time(reps: 30) { _ = dynamicQ.forward(x) }, bytes: n * n + n * 4)
+        let saved = gemmThreadCount
+        gemmThreadCount = 1
+        report("int8-static 1 thread", time(reps: 30) { _ = staticQ.forward(x) }, bytes: n * n + n * 4)
+        gemmThreadCount = saved
+    }
+    runInt8BatchBenchmark(sizes: sizes, batch: 256)
+}
+
+/// Batch-`batch` throughput of the W8A8 encodings against fp32 `DenseWeight.forward` (sgemm)
+/// and the weight-only int8 dequantize-tiles-then-sgemm path.
+func runInt8BatchBenchmark(sizes: [Int], batch: Int) {
+    print("\nW8A8 GEMM, batch \(batch) (median; GOP/s = 2·batch·n² / time; ratio = time / fp32 dense.forward)")
+    print(pad("size", 7) + pad("encoding", 26) + pad("ms", 10) + pad("GOP/s", 9) + "vs dense.forward")
+    for n in sizes {
+        var rng = BenchRNG(seed: UInt64(n) &+ 7)
+        let w = Tensor(shape: [n, n], data: (0..<(n * n)).map { _ in rng.normal() * 0.02 })
+        let x = Tensor(shape: [batch, n], data: (0..<(batch * n)).map { _ in rng.normal() })
+        let dense = DenseWeight(w)
+        let denseTime = time(reps: 5) { _ = dense.forward(x) }
+        func report(_ name: String, _ seconds: Double) {
+            print(pad("\(n)", 7) + pad(name, 26) + pad(String(format: "%.2f", seconds * 1e3), 10)
+                  + pad(String(format: "%.1f", 2 * Double(batch) * Double(n) * Double(n) / seconds / 1e9), 9)
+                  + String(format: "%.3f×", seconds / denseTime))
+        }
+        report("fp32 dense.forward", denseTime)
+        let q8 = try! QuantizedWeight(quantizing: w, format: .int8Symmetric, granularity: .channel)
+        report("int8 weight-only", time(reps: 5) { _ = q8.forward(x) })
+        let staticQ = StaticInt8Linear(quantizing: w, activationRange: (x.data.min()!, x.data.max()!))
+        let dynamicQ = DynamicInt8Linear(quantizing: w)
+        report("int8-static (W8A8 u8)", time(reps: 5) { _ = staticQ.forward(x) })
+        report("int8-dynamic (W8A8 u8)", time(reps: 5) { _ = dynamicQ.forward(x) })
     }
 }
 

@@ -271,6 +271,57 @@ struct QuantEncodingTests {
         }
     }
 
+    /// The pre-SIMD W8A8 forward: scalar quantize, scalar Int32 dot, the same requantization.
+    static func referenceW8A8(_ w: Int8ChannelMatrix, _ x: Tensor, format: QuantFormat,
+                              params: (Int) -> (scale: Float, zeroPoint: Int32), multiplier: [Float]?) -> [Float] {
+        var y = [Float](repeating: 0, count: x.rows * w.rows)
+        for b in 0..<x.rows {
+            let (sx, zp) = params(b)
+            let q = (0..<w.columns).map { j in
+                format.quantize(x.data[b * w.columns + j] * (multiplier?[j] ?? 1), scale: sx, zeroPoint: zp)
+            }
+            for r in 0..<w.rows {
+                var acc: Int32 = 0
+                for j in 0..<w.columns { acc &+= Int32(w.codes[r * w.columns + j]) &* q[j] }
+                y[b * w.rows + r] = Float(acc &- zp &* w.rowSums[r]) * (sx * w.scales[r])
+            }
+        }
+        return y
+    }
+
+    /// The SIMD / tiled / threaded integer kernels give bit-for-bit the scalar Int32 result, across
+    /// batch remainders (1, 3, 5, 9 rows), row counts not a multiple of 4, column counts not a
+    /// multiple of 16 or spanning several column blocks, and products big enough to use threads.
+    @Test func int8ActivationKernelsAreBitExact() throws {
+        var rng = QuantTestRNG(23)
+        let cases: [(rows: Int, cols: Int, batches: [Int])] = [
+            (7, 37, [1, 3, 5, 9]), (33, 64, [1, 4, 8]), (70, 2100, [1, 5]), (520, 2100, [2, 9]), (10, 10, [4]),
+        ]
+        for (rows, cols, batches) in cases {
+            let w = rng.tensor(rows, cols)
+            for batch in batches {
+                let x = rng.tensor(batch, cols, -2, 3)
+                for format in [QuantFormat.uint8Affine, .int8Affine] {
+                    let lo = x.data.min()! * 0.8, hi = x.data.max()! * 0.8   // some values clamp
+                    let m = (0..<cols).map { _ in rng.uniform(0.5, 2) }
+                    for multiplier in [nil, m] {
+                        let s = StaticInt8Linear(quantizing: w, activationRange: (lo, hi), activationFormat: format,
+                                                 inputMultiplier: multiplier)
+                        let expected = Self.referenceW8A8(s.weight, x, format: format,
+                                                          params: { _ in (s.inputScale, s.inputZeroPoint) }, multiplier: multiplier)
+                        #expect(s.forward(x).data == expected, "static \(rows)×\(cols) batch \(batch) \(format)")
+                    }
+                    let d = DynamicInt8Linear(quantizing: w, activationFormat: format)
+                    let expected = Self.referenceW8A8(d.weight, x, format: format, params: { b in
+                        let row = x.data[(b * cols)..<((b + 1) * cols)]
+                        return format.params(min: min(0, row.min()!), max: max(0, row.max()!))
+                    }, multiplier: nil)
+                    #expect(d.forward(x).data == expected, "dynamic \(rows)×\(cols) batch \(batch) \(format)")
+                }
+            }
+        }
+    }
+
     @Test func malformedStoredWeightsAreRejected() throws {
         var rng = QuantTestRNG(1)
         let q = try QuantizedWeight(quantizing: rng.tensor(4, 8), format: QuantFormat(bits: 4), granularity: .channel)

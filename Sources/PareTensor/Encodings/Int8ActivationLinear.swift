@@ -59,13 +59,30 @@ public struct Int8ChannelMatrix: Sendable, Equatable {
         return Tensor(shape: [rows, columns], data: out)
     }
 
-    /// y[r] = sx·sw[r]·(Σ q_w[r,j]·qx[j] − zp·rowSum[r]) for one quantized input row.
-    func forwardRow(_ qx: UnsafePointer<Int32>, scale sx: Float, zeroPoint zp: Int32, into y: UnsafeMutablePointer<Float>) {
+    /// y[i, r] = sx[i]·sw[r]·(Σ_j q_w[r,j]·q_x[i,j] − zp[i]·rowSum[r]) for `m` quantized input rows,
+    /// computed from offset codes u = q_x − qmin with zpU[i] = zp[i] − qmin (the same Int32).
+    func forward(codes u: UnsafePointer<UInt8>, batch m: Int, scales sx: UnsafePointer<Float>,
+                 offsetZeroPoints zpU: UnsafePointer<Int32>, into y: UnsafeMutablePointer<Float>) {
         codes.withUnsafeBufferPointer { cw in
-            let w = cw.baseAddress!
-            for r in 0..<rows {
-                let acc = QuantKernels.dotInt(w + r * columns, qx, columns) &- zp &* rowSums[r]
-                y[r] = Float(acc) * (sx * scales[r])
+            rowSums.withUnsafeBufferPointer { rs in
+                scales.withUnsafeBufferPointer { sw in
+                    QuantKernels.w8a8(weight: cw.baseAddress!, rowSums: rs.baseAddress!, scales: sw.baseAddress!,
+                                      n: rows, k: columns, codes: u, m: m, inputScales: sx, inputZeroPoints: zpU, into: y)
+                }
+            }
+        }
+    }
+}
+
+/// Scratch of one W8A8 forward: m·k activation codes, m scales and m offset zero points, on the
+/// stack when small (no heap allocation besides the output for small layers).
+@inline(__always)
+func withActivationScratch<R>(rows m: Int, columns k: Int,
+                              _ body: (UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>) -> R) -> R {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(1, m * k)) { u in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, m)) { sx in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(1, m)) { zp in
+                body(u.baseAddress!, sx.baseAddress!, zp.baseAddress!)
             }
         }
     }
@@ -158,18 +175,27 @@ public struct StaticInt8Linear: LinearWeight {
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
-        let k = inFeatures, n = outFeatures
-        var y = Tensor(zeros: [x.rows, n])
-        var q = [Int32](repeating: 0, count: k)
-        y.data.withUnsafeMutableBufferPointer { yp in
-            for b in 0..<x.rows {
-                for j in 0..<k {
-                    let v = x.data[b * k + j] * (inputMultiplier?[j] ?? 1)
-                    q[j] = inputFormat.quantize(v, scale: inputScale, zeroPoint: inputZeroPoint)
+        let k = inFeatures, n = outFeatures, m = x.rows
+        var y = Tensor(zeros: [m, n])
+        let qmin = inputFormat.qmin, qmax = inputFormat.qmax
+        withActivationScratch(rows: m, columns: k) { u, sx, zpU in
+            x.data.withUnsafeBufferPointer { xp in
+                func quantize(_ mp: UnsafePointer<Float>?) {
+                    for b in 0..<m {
+                        QuantKernels.quantizeRow(xp.baseAddress! + b * k, multiplier: mp, k, scale: inputScale,
+                                                 zeroPoint: inputZeroPoint, qmin: qmin, qmax: qmax, into: u + b * k)
+                        sx[b] = inputScale
+                        zpU[b] = inputZeroPoint &- qmin
+                    }
                 }
-                q.withUnsafeBufferPointer { qp in
-                    weight.forwardRow(qp.baseAddress!, scale: inputScale, zeroPoint: inputZeroPoint, into: yp.baseAddress! + b * n)
+                if let inputMultiplier {
+                    inputMultiplier.withUnsafeBufferPointer { quantize($0.baseAddress!) }
+                } else {
+                    quantize(nil)
                 }
+            }
+            y.data.withUnsafeMutableBufferPointer { yp in
+                weight.forward(codes: u, batch: m, scales: sx, offsetZeroPoints: zpU, into: yp.baseAddress!)
             }
         }
         return y
@@ -229,19 +255,22 @@ public struct DynamicInt8Linear: LinearWeight {
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
-        let k = inFeatures, n = outFeatures
-        var y = Tensor(zeros: [x.rows, n])
-        var q = [Int32](repeating: 0, count: k)
-        y.data.withUnsafeMutableBufferPointer { yp in
+        let k = inFeatures, n = outFeatures, m = x.rows
+        var y = Tensor(zeros: [m, n])
+        let qmin = inputFormat.qmin, qmax = inputFormat.qmax
+        withActivationScratch(rows: m, columns: k) { u, sx, zpU in
             x.data.withUnsafeBufferPointer { xp in
-                for b in 0..<x.rows {
-                    let row = UnsafeBufferPointer(rebasing: xp[(b * k)..<((b + 1) * k)])
-                    let (scale, zp) = inputFormat.params(fitting: row)
-                    for j in 0..<k { q[j] = inputFormat.quantize(row[j], scale: scale, zeroPoint: zp) }
-                    q.withUnsafeBufferPointer { qp in
-                        weight.forwardRow(qp.baseAddress!, scale: scale, zeroPoint: zp, into: yp.baseAddress! + b * n)
-                    }
+                for b in 0..<m {
+                    let row = xp.baseAddress! + b * k
+                    let (lo, hi) = QuantKernels.range(row, k)
+                    let (scale, zp) = inputFormat.params(min: lo, max: hi)
+                    QuantKernels.quantizeRow(row, multiplier: nil, k, scale: scale, zeroPoint: zp, qmin: qmin, qmax: qmax, into: u + b * k)
+                    sx[b] = scale
+                    zpU[b] = zp &- qmin
                 }
+            }
+            y.data.withUnsafeMutableBufferPointer { yp in
+                weight.forward(codes: u, batch: m, scales: sx, offsetZeroPoints: zpU, into: yp.baseAddress!)
             }
         }
         return y
