@@ -4,7 +4,8 @@ import Foundation
 
 // Without a CPU target the compiler lowers every SIMD multiply-add to a library call
 // (0.8 GFLOP/s instead of ~90), so the modules with hot loops are compiled for the CPU that
-// builds them, like `-march=native`: AVX-512 where the CPU has it, else AVX2+FMA.
+// builds them, like `-march=native`: AVX-512 (with VNNI's int8 dot products where present) where
+// the CPU has it, else AVX2+FMA.
 // (The manifest runs on the building machine, so it can read that machine's CPU flags.)
 let cpuFlags: Set<Substring> = {
     #if os(Linux) && arch(x86_64)
@@ -19,12 +20,13 @@ let cpuFlags: Set<Substring> = {
 // PARE_TARGET_CPU=haswell (or any LLVM CPU name, or "none") overrides the detection, e.g. to
 // build a binary for older machines or to run it under valgrind, which lacks AVX-512.
 let targetCPU: String? = ProcessInfo.processInfo.environment["PARE_TARGET_CPU"].map { $0 == "none" ? nil : $0 } ??
-    (["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy { cpuFlags.contains($0) } ? "skylake-avx512"
+    (["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"].allSatisfy { cpuFlags.contains($0) } ? "cascadelake"
+    : ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy { cpuFlags.contains($0) } ? "skylake-avx512"
     : ["avx2", "fma", "f16c"].allSatisfy { cpuFlags.contains($0) } ? "haswell"
     : nil)
 // PARE_AVX512 lets the GEMM pick a register tile sized for 32 zmm registers (else 16 ymm).
 let fastMath: [SwiftSetting] = targetCPU.map { cpu in
-    [.unsafeFlags(["-target-cpu", cpu])] + (cpu == "skylake-avx512" ? [.define("PARE_AVX512")] : [])
+    [.unsafeFlags(["-target-cpu", cpu])] + (["skylake-avx512", "cascadelake"].contains(cpu) ? [.define("PARE_AVX512")] : [])
 } ?? []
 
 let package = Package(

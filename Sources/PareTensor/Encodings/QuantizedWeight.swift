@@ -161,9 +161,15 @@ public struct QuantizedWeight: LinearWeight {
                                  signed: params.format.signedCodes, into: &codes, at: 0)
         }
         let k = params.columns
-        for c in 0..<k {
-            let g = params.group(row: r, column: c)
-            out[offset + c] = Float(codes[c] - params.zeroPoints[g]) * params.scales[g]
+        let groups = params.groupsPerRow, size = params.groupSize
+        codes.withUnsafeBufferPointer { cp in
+            out.withUnsafeMutableBufferPointer { op in
+                for g in 0..<groups {
+                    let index = params.group(row: r, column: g * size)
+                    let zero = params.zeroPoints[index], scale = params.scales[index]
+                    for c in (g * size)..<min((g + 1) * size, k) { op[offset + c] = Float(cp[c] - zero) * scale }
+                }
+            }
         }
     }
 

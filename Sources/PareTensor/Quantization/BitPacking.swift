@@ -61,6 +61,26 @@ public enum BitPacking {
     @inline(__always)
     static func unpackRow(_ row: UnsafePointer<UInt8>, columns: Int, bits: Int, signed: Bool,
                           into out: inout [Int32], at offset: Int) {
+        // Whole-byte and nibble codes unpack with simple loops the compiler vectorizes.
+        if bits == 8 {
+            out.withUnsafeMutableBufferPointer { o in
+                if signed {
+                    for j in 0..<columns { o[offset + j] = Int32(Int8(bitPattern: row[j])) }
+                } else {
+                    for j in 0..<columns { o[offset + j] = Int32(row[j]) }
+                }
+            }
+            return
+        }
+        if bits == 4 {
+            out.withUnsafeMutableBufferPointer { o in
+                for j in 0..<columns {
+                    let v = Int32((row[j >> 1] >> UInt8((j & 1) << 2)) & 0xF)
+                    o[offset + j] = signed && v >= 8 ? v - 16 : v
+                }
+            }
+            return
+        }
         let mask = UInt32((1 << bits) - 1)
         let signBit = UInt32(1) << (bits - 1)
         var bit = 0
