@@ -190,62 +190,6 @@ public enum GPTQ {
     /// U upper triangular with UᵀU = A⁻¹ (torch: cholesky(cholesky_inverse(cholesky(A)), upper=True)),
     /// or nil if A is not positive definite.
     static func upperCholeskyOfInverse(_ a: [Double], _ n: Int) -> [Double]? {
-        guard let l = cholesky(a, n) else { return nil }
-        // Linv = L⁻¹ (lower), then A⁻¹ = Linvᵀ·Linv.
-        var linv = [Double](repeating: 0, count: n * n)
-        var inv = [Double](repeating: 0, count: n * n)
-        l.withUnsafeBufferPointer { lp in
-            linv.withUnsafeMutableBufferPointer { ip in
-                let l = lp.baseAddress!, li = ip.baseAddress!
-                for j in 0..<n {
-                    li[j * n + j] = 1 / l[j * n + j]
-                    for i in (j + 1)..<max(j + 1, n) {
-                        var s = 0.0
-                        for k in j..<i { s += l[i * n + k] * li[k * n + j] }
-                        li[i * n + j] = -s / l[i * n + i]
-                    }
-                }
-            }
-        }
-        linv.withUnsafeBufferPointer { ip in
-            inv.withUnsafeMutableBufferPointer { op in
-                let li = ip.baseAddress!, o = op.baseAddress!
-                for i in 0..<n {
-                    for j in i..<n {
-                        var s = 0.0
-                        for k in j..<n { s += li[k * n + i] * li[k * n + j] }
-                        o[i * n + j] = s; o[j * n + i] = s
-                    }
-                }
-            }
-        }
-        guard let l2 = cholesky(inv, n) else { return nil }
-        var upper = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { for j in i..<n { upper[i * n + j] = l2[j * n + i] } }
-        return upper
-    }
-
-    /// Lower Cholesky factor of a symmetric matrix, or nil if not positive definite.
-    static func cholesky(_ a: [Double], _ n: Int) -> [Double]? {
-        var l = [Double](repeating: 0, count: n * n)
-        let ok = a.withUnsafeBufferPointer { ap in
-            l.withUnsafeMutableBufferPointer { lp -> Bool in
-                let a = ap.baseAddress!, l = lp.baseAddress!
-                for j in 0..<n {
-                    var d = a[j * n + j]
-                    for k in 0..<j { d -= l[j * n + k] * l[j * n + k] }
-                    guard d > 0, d.isFinite else { return false }
-                    let ljj = d.squareRoot()
-                    l[j * n + j] = ljj
-                    for i in (j + 1)..<max(j + 1, n) {
-                        var s = a[i * n + j]
-                        for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
-                        l[i * n + j] = s / ljj
-                    }
-                }
-                return true
-            }
-        }
-        return ok ? l : nil
+        SymmetricMatrix.inverse(a, n: n).flatMap { SymmetricMatrix.upperCholesky($0, n: n) }
     }
 }
