@@ -27,6 +27,28 @@ public struct QuantizedWeight: LinearWeight {
         self.init(codes: params.quantize(weight), params: params)
     }
 
+    /// The quantization format a stored quantized tensor declares in its meta (bits, scheme,
+    /// granularity, signed), checked against its shape; shared by the dense and sparse forms.
+    static func storedFormat(_ stored: EncodedTensor, label: String) throws
+        -> (format: QuantFormat, granularity: QuantGranularity, rows: Int, columns: Int) {
+        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
+            throw EncodingError("\(label) needs a 2-D shape, got \(stored.shape)")
+        }
+        guard let bits = stored.meta["bits"].flatMap(Int.init), (1...8).contains(bits) else {
+            throw EncodingError("\(label): meta 'bits' missing or outside 1…8")
+        }
+        guard let scheme = stored.meta["scheme"].flatMap(QuantScheme.init(rawValue:)) else {
+            throw EncodingError("\(label): meta 'scheme' must be symmetric or affine")
+        }
+        guard let granularity = stored.meta["granularity"].flatMap(QuantGranularity.init) else {
+            throw EncodingError("\(label): meta 'granularity' must be tensor, channel or groupN")
+        }
+        let rows = stored.shape[0], columns = stored.shape[1]
+        do { try QuantParams.validate(granularity, rows: rows, columns: columns, layer: "stored") }
+        catch { throw EncodingError("\(label): \(error)") }
+        return (QuantFormat(bits: bits, scheme: scheme, signedCodes: stored.meta["signed"] == "true"), granularity, rows, columns)
+    }
+
     /// Wraps codes computed elsewhere (GPTQ) with their parameters.
     public init(codes: [Int32], params: QuantParams) {
         precondition(codes.count == params.rows * params.columns)
@@ -35,23 +57,8 @@ public struct QuantizedWeight: LinearWeight {
     }
 
     public init(decoding stored: EncodedTensor) throws {
-        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
-            throw EncodingError("quantized weight needs a 2-D shape, got \(stored.shape)")
-        }
-        guard let bits = stored.meta["bits"].flatMap(Int.init), (1...8).contains(bits) else {
-            throw EncodingError("quantized weight: meta 'bits' missing or outside 1…8")
-        }
-        guard let scheme = stored.meta["scheme"].flatMap(QuantScheme.init(rawValue:)) else {
-            throw EncodingError("quantized weight: meta 'scheme' must be symmetric or affine")
-        }
-        guard let granularity = stored.meta["granularity"].flatMap(QuantGranularity.init) else {
-            throw EncodingError("quantized weight: meta 'granularity' must be tensor, channel or groupN")
-        }
-        let signed = stored.meta["signed"] == "true"
-        let rows = stored.shape[0], columns = stored.shape[1]
-        do { try QuantParams.validate(granularity, rows: rows, columns: columns, layer: "stored") }
-        catch { throw EncodingError("quantized weight: \(error)") }
-        let format = QuantFormat(bits: bits, scheme: scheme, signedCodes: signed)
+        let (format, granularity, rows, columns) = try Self.storedFormat(stored, label: "quantized weight")
+        let (bits, scheme, signed) = (format.bits, format.scheme, format.signedCodes)
         let groups: Int
         switch granularity {
         case .tensor: groups = 1

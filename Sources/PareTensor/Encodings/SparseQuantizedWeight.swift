@@ -89,23 +89,8 @@ public struct SparseQuantizedWeight: LinearWeight {
     }
 
     public init(decoding stored: EncodedTensor) throws {
-        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
-            throw EncodingError("sparse-quantized weight needs a 2-D shape, got \(stored.shape)")
-        }
-        guard let bits = stored.meta["bits"].flatMap(Int.init), (1...8).contains(bits) else {
-            throw EncodingError("sparse-quantized weight: meta 'bits' missing or outside 1…8")
-        }
-        guard let scheme = stored.meta["scheme"].flatMap(QuantScheme.init(rawValue:)) else {
-            throw EncodingError("sparse-quantized weight: meta 'scheme' must be symmetric or affine")
-        }
-        guard let granularity = stored.meta["granularity"].flatMap(QuantGranularity.init) else {
-            throw EncodingError("sparse-quantized weight: meta 'granularity' must be tensor, channel or groupN")
-        }
-        let signed = stored.meta["signed"] == "true"
-        let rows = stored.shape[0], columns = stored.shape[1]
-        do { try QuantParams.validate(granularity, rows: rows, columns: columns, layer: "stored") }
-        catch { throw EncodingError("sparse-quantized weight: \(error)") }
-        let format = QuantFormat(bits: bits, scheme: scheme, signedCodes: signed)
+        let (format, granularity, rows, columns) = try QuantizedWeight.storedFormat(stored, label: "sparse-quantized weight")
+        let (bits, scheme, signed) = (format.bits, format.scheme, format.signedCodes)
         let count = rows * columns
         let maskBytes = (count + 7) / 8
         guard stored.payload.count >= maskBytes else {
