@@ -32,7 +32,7 @@ import Testing
     /// Writes `bytes` to a file in the test's folder.
     func file(_ cli: CLI, _ name: String, _ bytes: [UInt8]) -> String {
         let path = cli.path(name)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 

@@ -153,7 +153,7 @@ import GRDB
         }
         for format in [OutputFormat.csv, .json, .table] {
             let path = tempDBPath("export") + "." + format.rawValue
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             let handle = try #require(FileHandle(forWritingAtPath: path))
             var sink = StreamingSink(format: format, output: FileHandleOutputStream(handle, capacity: 256))
             try store.export(filter: "params.bits < 4", into: &sink)
