@@ -24,7 +24,7 @@ struct LowRankFineTuneTests {
         let net = TrainableMLP(weights: [LowRankFineTune.product(LowRankWeight(left: u, right: v))],
                                biases: [[0, 0, 0]], activation: .relu)
         let dW = Trainer.gradients(net, x: x, labels: labels, batch: [0, 1]).weights[0]
-        let dU = LowRankFineTune.multiply(dW, v, transposeB: true)
+        let dU = matmul(dW, v, transposeB: true)
         for index in 0..<u.count {
             var plus = u, minus = u
             plus.data[index] += 1e-3

@@ -41,8 +41,8 @@ enum LowRankFineTune {
                 let g = Trainer.gradients(net, x: data.rows(batch), labels: labels, batch: batch)
                 for i in 0..<count {
                     if var factor = factors[i] {
-                        let gradLeft = multiply(g.weights[i], factor.right, transposeB: true)     // [out,in]·[in,k]
-                        let gradRight = multiply(factor.left, g.weights[i], transposeA: true)     // [k,out]·[out,in]
+                        let gradLeft = matmul(g.weights[i], factor.right, transposeB: true)     // [out,in]·[in,k]
+                        let gradRight = matmul(factor.left, g.weights[i], transposeA: true)     // [k,out]·[out,in]
                         adam.step(&factor.left.data, gradient: gradLeft.data, state: &leftStates[i])
                         adam.step(&factor.right.data, gradient: gradRight.data, state: &rightStates[i])
                         factors[i] = factor
@@ -69,24 +69,6 @@ enum LowRankFineTune {
 
     /// W = U·V as a dense [out, in] matrix.
     static func product(_ weight: LowRankWeight) -> Tensor {
-        multiply(weight.left, weight.right)
-    }
-
-    /// op(A)·op(B) through the shared sgemm.
-    static func multiply(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-        let m = transposeA ? a.columns : a.rows
-        let k = transposeA ? a.rows : a.columns
-        let n = transposeB ? b.rows : b.columns
-        var c = Tensor(zeros: [m, n])
-        a.data.withUnsafeBufferPointer { ap in
-            b.data.withUnsafeBufferPointer { bp in
-                c.data.withUnsafeMutableBufferPointer { cp in
-                    sgemm(transposeA ? .yes : .no, transposeB ? .yes : .no, m: m, n: n, k: k,
-                          a: ap.baseAddress!, lda: a.columns, b: bp.baseAddress!, ldb: b.columns,
-                          c: cp.baseAddress!, ldc: n)
-                }
-            }
-        }
-        return c
+        matmul(weight.left, weight.right)
     }
 }

@@ -6,52 +6,22 @@ import PareTensor
 
 /// y = x · Wᵀ + b  → [batch, out].
 func linearForward(_ x: Tensor, _ w: Tensor, _ b: [Float]?) -> Tensor {
-    let (batch, inWidth, outWidth) = (x.rows, x.columns, w.rows)
-    precondition(w.columns == inWidth, "input width \(inWidth) ≠ layer input \(w.columns)")
-    var y = Tensor(zeros: [batch, outWidth])
-    x.data.withUnsafeBufferPointer { xp in
-        w.data.withUnsafeBufferPointer { wp in
-            y.data.withUnsafeMutableBufferPointer { yp in
-                sgemm(.no, .yes, m: batch, n: outWidth, k: inWidth, a: xp.baseAddress!, lda: inWidth,
-                      b: wp.baseAddress!, ldb: inWidth, c: yp.baseAddress!, ldc: outWidth)
-                if let b {
-                    for r in 0..<batch { for j in 0..<outWidth { yp[r * outWidth + j] += b[j] } }
-                }
-            }
+    precondition(w.columns == x.columns, "input width \(x.columns) ≠ layer input \(w.columns)")
+    var y = matmul(x, w, transposeB: true)
+    if let b {
+        let outWidth = w.rows
+        y.data.withUnsafeMutableBufferPointer { yp in
+            for r in 0..<x.rows { for j in 0..<outWidth { yp[r * outWidth + j] += b[j] } }
         }
     }
     return y
 }
 
 /// dW = dYᵀ · x  → [out, in].
-func weightGradient(_ dY: Tensor, _ x: Tensor) -> Tensor {
-    let (batch, outWidth, inWidth) = (dY.rows, dY.columns, x.columns)
-    var dW = Tensor(zeros: [outWidth, inWidth])
-    dY.data.withUnsafeBufferPointer { dp in
-        x.data.withUnsafeBufferPointer { xp in
-            dW.data.withUnsafeMutableBufferPointer { wp in
-                sgemm(.yes, .no, m: outWidth, n: inWidth, k: batch, a: dp.baseAddress!, lda: outWidth,
-                      b: xp.baseAddress!, ldb: inWidth, c: wp.baseAddress!, ldc: inWidth)
-            }
-        }
-    }
-    return dW
-}
+func weightGradient(_ dY: Tensor, _ x: Tensor) -> Tensor { matmul(dY, x, transposeA: true) }
 
 /// dX = dY · W  → [batch, in].
-func inputGradient(_ dY: Tensor, _ w: Tensor) -> Tensor {
-    let (batch, outWidth, inWidth) = (dY.rows, dY.columns, w.columns)
-    var dX = Tensor(zeros: [batch, inWidth])
-    dY.data.withUnsafeBufferPointer { dp in
-        w.data.withUnsafeBufferPointer { wp in
-            dX.data.withUnsafeMutableBufferPointer { xp in
-                sgemm(.no, .no, m: batch, n: inWidth, k: outWidth, a: dp.baseAddress!, lda: outWidth,
-                      b: wp.baseAddress!, ldb: inWidth, c: xp.baseAddress!, ldc: inWidth)
-            }
-        }
-    }
-    return dX
-}
+func inputGradient(_ dY: Tensor, _ w: Tensor) -> Tensor { matmul(dY, w) }
 
 /// db = Σ_rows dY  → [out].
 func biasGradient(_ dY: Tensor) -> [Float] {

@@ -30,16 +30,6 @@ public struct DenseWeight: LinearWeight {
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
-        var y = Tensor(zeros: [x.rows, outFeatures])
-        x.data.withUnsafeBufferPointer { xp in
-            weight.data.withUnsafeBufferPointer { wp in
-                y.data.withUnsafeMutableBufferPointer { yp in
-                    sgemm(.no, .yes, m: x.rows, n: outFeatures, k: inFeatures,
-                          a: xp.baseAddress!, lda: inFeatures, b: wp.baseAddress!, ldb: inFeatures,
-                          c: yp.baseAddress!, ldc: outFeatures)
-                }
-            }
-        }
-        return y
+        return matmul(x, weight, transposeB: true)
     }
 }

@@ -73,45 +73,12 @@ public struct LowRankWeight: LinearWeight {
     public var flopsPerSample: Int { 2 * rank * (outFeatures + inFeatures) }
 
     /// U_k·V_k, [out, in].
-    public func decoded() -> Tensor {
-        var w = Tensor(zeros: [outFeatures, inFeatures])
-        left.data.withUnsafeBufferPointer { lp in
-            right.data.withUnsafeBufferPointer { rp in
-                w.data.withUnsafeMutableBufferPointer { wp in
-                    sgemm(.no, .no, m: outFeatures, n: inFeatures, k: rank,
-                          a: lp.baseAddress!, lda: rank, b: rp.baseAddress!, ldb: inFeatures,
-                          c: wp.baseAddress!, ldc: inFeatures)
-                }
-            }
-        }
-        return w
-    }
+    public func decoded() -> Tensor { matmul(left, right) }
 
     /// y = (x·V_kᵀ)·U_kᵀ: two matrix products through the k-wide middle.
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
-        let batch = x.rows, k = rank
-        var middle = Tensor(zeros: [batch, k])
-        var y = Tensor(zeros: [batch, outFeatures])
-        x.data.withUnsafeBufferPointer { xp in
-            right.data.withUnsafeBufferPointer { rp in
-                middle.data.withUnsafeMutableBufferPointer { mp in
-                    sgemm(.no, .yes, m: batch, n: k, k: inFeatures,
-                          a: xp.baseAddress!, lda: inFeatures, b: rp.baseAddress!, ldb: inFeatures,
-                          c: mp.baseAddress!, ldc: k)
-                }
-            }
-        }
-        middle.data.withUnsafeBufferPointer { mp in
-            left.data.withUnsafeBufferPointer { lp in
-                y.data.withUnsafeMutableBufferPointer { yp in
-                    sgemm(.no, .yes, m: batch, n: outFeatures, k: k,
-                          a: mp.baseAddress!, lda: k, b: lp.baseAddress!, ldb: k,
-                          c: yp.baseAddress!, ldc: outFeatures)
-                }
-            }
-        }
-        return y
+        return matmul(matmul(x, right, transposeB: true), left, transposeB: true)
     }
 }
 
