@@ -12,7 +12,8 @@ struct ListMethods: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            printOut(try renderKeyValues(Methods.all.map { ($0.name, $0.summary) }, format: format.format))
+            printOut(try renderKeyValues(Methods.all.map { ($0.name, $0.summary) }, format: format.format,
+                                         columns: ("method", "summary")))
         }
     }
 }

@@ -6,9 +6,9 @@ struct PareCommand: ParsableCommand {
         commandName: "pare",
         abstract: "Compress neural networks and keep a queryable record of every experiment.",
         discussion: """
-        Start with `pare demo`, then `pare leaderboard --metric accuracy`.
-        Exit codes: 0 success, 1 the command failed (the message says why), 64 bad usage,
-        130 interrupted.
+        Start with `pare demo`, then `pare leaderboard --metric accuracy`. Exit codes: 0 success, \
+        1 the command failed (the message says why; the database is as it was), 64 bad usage, \
+        130 or 143 interrupted (the run in progress is recorded as failed).
         """,
         version: "0.1.0",
         subcommands: [

@@ -40,6 +40,7 @@ struct Train: ParsableCommand {
 }
 
 /// A two-column (key, value) listing in the chosen format.
-func renderKeyValues(_ pairs: [(String, String)], format: OutputFormat) throws -> String {
-    try ResultTable(columns: ["key", "value"], rows: pairs.map { [.text($0.0), .text($0.1)] }).rendered(as: format)
+func renderKeyValues(_ pairs: [(String, String)], format: OutputFormat,
+                     columns: (String, String) = ("key", "value")) throws -> String {
+    try ResultTable(columns: [columns.0, columns.1], rows: pairs.map { [.text($0.0), .text($0.1)] }).rendered(as: format)
 }
