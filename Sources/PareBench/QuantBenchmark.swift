@@ -1,12 +1,16 @@
 import Foundation
 import PareTensor
 
-/// `pare-bench quant`: batch-1 GEMV latency of quantized weights against fp32 on one thread.
+/// `pare-bench quant [--threads N]`: batch-1 GEMV latency of quantized weights against fp32,
+/// every kernel on the same thread count (default: all cores; `--threads 1` for one).
 /// Two fp32 baselines: `DenseWeight.forward` (whatever sgemm the package has) and a plain SIMD
 /// fp32 GEMV (`QuantKernels.gemvF32`), so the ratio stays fair whichever sgemm is in place.
-public func runQuantBenchmark(sizes: [Int] = [4096, 8192]) {
-    print("quantized GEMV, batch 1 (median of repetitions; ratio = time / fp32 SIMD GEMV); weight-only rows and the simd")
-    print("gemv run on one thread, dense.forward and the W8A8 rows on up to gemmThreadCount = \(gemmThreadCount) threads")
+public func runQuantBenchmark(arguments: [String], sizes: [Int] = [4096, 8192]) {
+    if let i = arguments.firstIndex(of: "--threads"), i + 1 < arguments.count, let n = Int(arguments[i + 1]), n > 0 {
+        gemmThreadCount = n
+    }
+    print("quantized GEMV, batch 1 (median of repetitions; ratio = time / fp32 SIMD GEMV); dense.forward, the quantized")
+    print("and W8A8 rows on up to \(gemmThreadCount) thread(s) (--threads N); the plain simd gemv on one")
     print(pad("size", 7) + pad("encoding", 26) + pad("ms", 10) + pad("GB/s", 8) + pad("vs simd-f32", 13) + "vs dense.forward")
     for n in sizes {
         var rng = BenchRNG(seed: UInt64(n))

@@ -9,8 +9,8 @@ import Darwin
 let benchmarks: [(name: String, about: String, run: ([String]) -> Void)] = [
     ("gemm", "fp32 GEMM GFLOP/s at 1024³ (A·Bᵀ and A·B, 1 and 2 threads) and batch-1 GEMV latency",
      runGemmBenchmark),
-    ("quant", "batch-1 GEMV latency of int8/int4/int3/int2 weights against fp32 at 4096² and 8192²",
-     { _ in runQuantBenchmark() }),
+    ("quant", "batch-1 GEMV latency of int8/int4/int3/int2 and W8A8 weights against fp32 at 4096² and 8192² [--threads N]",
+     { runQuantBenchmark(arguments: $0) }),
     ("sparse", "batch-1 sparse (CSR) vs dense latency at 50/70/90/95 % sparsity; structured 50 % ratio",
      { _ in runSparseBenchmark() }),
     ("lowrank", "SVD time of 1024×4096 layers and factored vs dense forward latency",

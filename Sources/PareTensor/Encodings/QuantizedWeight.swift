@@ -243,10 +243,23 @@ public struct QuantizedWeight: LinearWeight {
         scratch.planes.withUnsafeBufferPointer { pl in
             let w = pw.baseAddress!, planes = pl.baseAddress!
             let units = gpr == 1 ? fullUnits : gsize / u
+            // Signed 8-bit codes with one scale per row (the int8 per-channel default) go four
+            // rows at a time, sharing the loads of x.
+            let fourRows = bits == 8 && signed && gpr == 1 && !needSums
             // Large layers split their rows across the cores, as the dense GEMV does.
             let threads = rows * k >= 1 << 21 ? min(gemmThreadCount, rows) : 1
             SparseThreads.parallelFor(threads) { t in
-            for r in (rows * t / threads)..<(rows * (t + 1) / threads) {
+            var r = rows * t / threads
+            let end = rows * (t + 1) / threads
+            if fourRows {
+                let codes = UnsafeRawPointer(w).assumingMemoryBound(to: Int8.self)
+                while r + 4 <= end {
+                    let d = QuantKernels.dot4Rows(codes + r * rowBytes, stride: rowBytes, x, k)
+                    for i in 0..<4 { y[r + i] = d[i] * scales[perTensor ? 0 : r + i] }
+                    r += 4
+                }
+            }
+            for r in r..<end {
                 let row = w + r * rowBytes
                 var accv = SIMD16<Float>()
                 var correction: Float = 0

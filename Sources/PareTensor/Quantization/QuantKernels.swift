@@ -57,6 +57,30 @@ public enum QuantKernels {
         return acc
     }
 
+    /// Σ w_r[j]·x[j] for four rows of n signed 8-bit codes (row r at w + r·stride), as four
+    /// sums. Four rows share every load of x and give the memory system four streams, which a
+    /// single-row dot leaves idle on layers larger than the cache.
+    @inline(__always)
+    public static func dot4Rows(_ w: UnsafePointer<Int8>, stride: Int, _ x: UnsafePointer<Float>, _ n: Int) -> SIMD4<Float> {
+        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+        let w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride
+        var j = 0
+        while j + 16 <= n {
+            let xv = load16(x + j)
+            a0.addProduct(widen(w + j), xv)
+            a1.addProduct(widen(w1 + j), xv)
+            a2.addProduct(widen(w2 + j), xv)
+            a3.addProduct(widen(w3 + j), xv)
+            j += 16
+        }
+        var sums = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+        while j < n {
+            sums += SIMD4<Float>(Float(w[j]), Float(w1[j]), Float(w2[j]), Float(w3[j])) * x[j]
+            j += 1
+        }
+        return sums
+    }
+
     /// Σ w[j]·x[j] for n unsigned 8-bit codes, as 16 unreduced lanes.
     @inline(__always)
     public static func dotLanes(_ w: UnsafePointer<UInt8>, _ x: UnsafePointer<Float>, _ n: Int) -> SIMD16<Float> {
