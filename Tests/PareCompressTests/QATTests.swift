@@ -63,6 +63,12 @@ import PareTensor
         #expect(integer.layers.allSatisfy { $0.weight.encodingName == StaticInt8Linear.encodingName })
         let codes = (integer.layers[1].weight as! StaticInt8Linear).weight.codes
         #expect(codes.allSatisfy { (-2...1).contains($0) })
+        // Stored packed at 2 bits (four codes a byte) and read back identical.
+        let stored = integer.layers[1].weight.encoded()
+        #expect(stored.meta["weight_bits"] == "2")
+        #expect(stored.payload.count == 128 * 256 / 4 + 128 * 4 + 8)
+        let back = try #require(try WeightEncodings.decode(stored) as? StaticInt8Linear)
+        #expect(back.weight == (integer.layers[1].weight as! StaticInt8Linear).weight)
 
         // The integer model computes the fake-quant model, up to float summation order.
         let fake = quantizer.forward(net, test.features)

@@ -88,14 +88,16 @@ final class FakeQuantizer {
     }
 
     /// The integer model: each selected layer as `StaticInt8Linear` (the encoding `quant-static`
-    /// writes) with its per-channel weight codes (−2^(b−1)…2^(b−1)−1, held in Int8) and the
-    /// observed input qparams; other layers dense. Computes what `forward` computes, in integers.
+    /// writes) with its per-channel weight codes (−2^(b−1)…2^(b−1)−1, held in Int8, stored packed
+    /// at b bits) and the observed input qparams; other layers dense. Computes what `forward`
+    /// computes, in integers.
     func convert(_ net: TrainableMLP) -> Model {
         var model = net.model()
         for i in layers.sorted() {
             let w = net.weights[i]
             let wp = weightParams(w)
-            let matrix = Int8ChannelMatrix(rows: w.rows, columns: w.columns, codes: wp.quantize(w).map { Int8($0) }, scales: wp.scales)
+            let matrix = Int8ChannelMatrix(rows: w.rows, columns: w.columns, codes: wp.quantize(w).map { Int8($0) },
+                                           scales: wp.scales, bits: wp.format.bits)
             let ap = activationParams(i)!
             let q = StaticInt8Linear(weight: matrix, inputFormat: activationFormat,
                                      inputScale: ap.scales[0], inputZeroPoint: ap.zeroPoints[0])

@@ -13,6 +13,9 @@ public struct Int8ChannelMatrix: Sendable, Equatable {
     public let codes: [Int8]
     public let scales: [Float]
     public let rowSums: [Int32]
+    /// Width of the codes (8, or fewer for QAT at low bits: −2^(b−1)…2^(b−1)−1 held in Int8).
+    /// Storage packs them at this width, so size_bytes follows the bits; compute stays int8.
+    public let bits: Int
 
     public init(quantizing weight: Tensor) {
         let params = try! QuantParams.fit(weight, format: .int8Symmetric, granularity: .channel)
@@ -20,8 +23,12 @@ public struct Int8ChannelMatrix: Sendable, Equatable {
                   codes: params.quantize(weight).map { Int8($0) }, scales: params.scales)
     }
 
-    public init(rows: Int, columns: Int, codes: [Int8], scales: [Float]) {
+    public init(rows: Int, columns: Int, codes: [Int8], scales: [Float], bits: Int = 8) {
         precondition(codes.count == rows * columns && scales.count == rows)
+        precondition((2...8).contains(bits), "weight codes are 2…8 bits")
+        precondition(bits == 8 || codes.allSatisfy { Int($0) >= -(1 << (bits - 1)) && Int($0) < 1 << (bits - 1) },
+                     "codes exceed \(bits) bits")
+        self.bits = bits
         self.rows = rows
         self.columns = columns
         self.codes = codes
@@ -36,20 +43,32 @@ public struct Int8ChannelMatrix: Sendable, Equatable {
     }
 
     /// Reads codes then scales from `payload` at `offset`; returns the matrix and the next offset.
-    static func read(_ payload: [UInt8], offset: Int, rows: Int, columns: Int, what: String) throws -> (Int8ChannelMatrix, Int) {
-        let need = rows * columns + rows * 4
+    static func read(_ payload: [UInt8], offset: Int, rows: Int, columns: Int, bits: Int = 8,
+                     what: String) throws -> (Int8ChannelMatrix, Int) {
+        guard (2...8).contains(bits) else { throw EncodingError("\(what): weight_bits \(bits) is outside 2…8") }
+        let codeBytes = rows * BitPacking.bytesPerRow(columns: columns, bits: bits)
+        let need = codeBytes + rows * 4
         guard payload.count >= offset + need else {
             throw EncodingError("\(what) [\(rows), \(columns)] needs at least \(offset + need) bytes, has \(payload.count)")
         }
-        let codes = payload[offset..<(offset + rows * columns)].map { Int8(bitPattern: $0) }
-        let scales = Bytes.read(Float.self, from: payload, offset: offset + rows * columns, count: rows)
+        let packed = Array(payload[offset..<(offset + codeBytes)])
+        let codes = bits == 8
+            ? packed.map { Int8(bitPattern: $0) }
+            : BitPacking.unpack(packed, rows: rows, columns: columns, bits: bits, signed: true).map { Int8($0) }
+        let scales = Bytes.read(Float.self, from: payload, offset: offset + codeBytes, count: rows)
         guard scales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw EncodingError("\(what): weight scales must be finite and positive")
         }
-        return (Int8ChannelMatrix(rows: rows, columns: columns, codes: codes, scales: scales), offset + need)
+        return (Int8ChannelMatrix(rows: rows, columns: columns, codes: codes, scales: scales, bits: bits), offset + need)
     }
 
-    var bytes: [UInt8] { codes.map { UInt8(bitPattern: $0) } + Bytes.of(scales) }
+    /// Codes (packed at `bits`) then scales.
+    var bytes: [UInt8] {
+        let packed = bits == 8
+            ? codes.map { UInt8(bitPattern: $0) }
+            : BitPacking.pack(codes.map { Int32($0) }, rows: rows, columns: columns, bits: bits)
+        return packed + Bytes.of(scales)
+    }
 
     public func dequantized() -> Tensor {
         var out = [Float](repeating: 0, count: rows * columns)
@@ -136,7 +155,9 @@ public struct StaticInt8Linear: LinearWeight {
         default: throw EncodingError("int8-static: meta activation_dtype must be uint8 or int8")
         }
         let rows = stored.shape[0], columns = stored.shape[1]
-        let (w, next) = try Int8ChannelMatrix.read(stored.payload, offset: 0, rows: rows, columns: columns, what: "int8-static weight")
+        let bits = Int(stored.meta["weight_bits"] ?? "8") ?? 0
+        let (w, next) = try Int8ChannelMatrix.read(stored.payload, offset: 0, rows: rows, columns: columns, bits: bits,
+                                                   what: "int8-static weight")
         let hasMultiplier = stored.meta["input_multiplier"] == "true"
         let expected = next + 8 + (hasMultiplier ? columns * 4 : 0)
         guard stored.payload.count == expected else {
@@ -156,7 +177,8 @@ public struct StaticInt8Linear: LinearWeight {
         if let inputMultiplier { payload += Bytes.of(inputMultiplier) }
         return EncodedTensor(encoding: Self.encodingName, shape: [weight.rows, weight.columns],
                              meta: ["activation_dtype": inputFormat.signedCodes ? "int8" : "uint8",
-                                    "input_multiplier": inputMultiplier == nil ? "false" : "true"],
+                                    "input_multiplier": inputMultiplier == nil ? "false" : "true",
+                                    "weight_bits": String(weight.bits)],
                              payload: payload)
     }
 
