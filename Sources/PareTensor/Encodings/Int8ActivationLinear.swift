@@ -62,6 +62,25 @@ public struct Int8ChannelMatrix: Sendable, Equatable {
         return (Int8ChannelMatrix(rows: rows, columns: columns, codes: codes, scales: scales, bits: bits), offset + need)
     }
 
+    /// The weight half of a stored W8A8 layer (shape, `activation_dtype`, `weight_bits`, codes,
+    /// scales), shared by the static and dynamic encodings; also the activation format and the
+    /// offset where the encoding's own bytes begin.
+    static func read(_ stored: EncodedTensor, what: String) throws -> (Int8ChannelMatrix, QuantFormat, Int) {
+        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
+            throw EncodingError("\(what) weight needs a 2-D shape, got \(stored.shape)")
+        }
+        let format: QuantFormat
+        switch stored.meta["activation_dtype"] {
+        case "uint8": format = .uint8Affine
+        case "int8": format = .int8Affine
+        default: throw EncodingError("\(what): meta activation_dtype must be uint8 or int8")
+        }
+        let bits = Int(stored.meta["weight_bits"] ?? "8") ?? 0
+        let (matrix, next) = try read(stored.payload, offset: 0, rows: stored.shape[0], columns: stored.shape[1],
+                                      bits: bits, what: "\(what) weight")
+        return (matrix, format, next)
+    }
+
     /// Codes (packed at `bits`) then scales.
     var bytes: [UInt8] {
         let packed = bits == 8
@@ -145,19 +164,8 @@ public struct StaticInt8Linear: LinearWeight {
     }
 
     public init(decoding stored: EncodedTensor) throws {
-        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
-            throw EncodingError("int8-static weight needs a 2-D shape, got \(stored.shape)")
-        }
-        let format: QuantFormat
-        switch stored.meta["activation_dtype"] {
-        case "uint8": format = .uint8Affine
-        case "int8": format = .int8Affine
-        default: throw EncodingError("int8-static: meta activation_dtype must be uint8 or int8")
-        }
-        let rows = stored.shape[0], columns = stored.shape[1]
-        let bits = Int(stored.meta["weight_bits"] ?? "8") ?? 0
-        let (w, next) = try Int8ChannelMatrix.read(stored.payload, offset: 0, rows: rows, columns: columns, bits: bits,
-                                                   what: "int8-static weight")
+        let (w, format, next) = try Int8ChannelMatrix.read(stored, what: "int8-static")
+        let columns = stored.shape[1]
         let hasMultiplier = stored.meta["input_multiplier"] == "true"
         let expected = next + 8 + (hasMultiplier ? columns * 4 : 0)
         guard stored.payload.count == expected else {
@@ -246,17 +254,7 @@ public struct DynamicInt8Linear: LinearWeight {
     }
 
     public init(decoding stored: EncodedTensor) throws {
-        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
-            throw EncodingError("int8-dynamic weight needs a 2-D shape, got \(stored.shape)")
-        }
-        let format: QuantFormat
-        switch stored.meta["activation_dtype"] {
-        case "uint8": format = .uint8Affine
-        case "int8": format = .int8Affine
-        default: throw EncodingError("int8-dynamic: meta activation_dtype must be uint8 or int8")
-        }
-        let rows = stored.shape[0], columns = stored.shape[1]
-        let (w, next) = try Int8ChannelMatrix.read(stored.payload, offset: 0, rows: rows, columns: columns, what: "int8-dynamic weight")
+        let (w, format, next) = try Int8ChannelMatrix.read(stored, what: "int8-dynamic")
         guard stored.payload.count == next else {
             throw EncodingError("int8-dynamic weight \(stored.shape) needs \(next) bytes, has \(stored.payload.count)")
         }
