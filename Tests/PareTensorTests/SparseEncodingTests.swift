@@ -1,28 +1,20 @@
 import Testing
 @testable import PareTensor
 
-/// A small deterministic generator for test matrices (splitmix64).
-struct SparseTestRandom {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+/// Sparse and dense test matrices from the target's shared SplitMix64 generator (`TestRNG`).
+extension TestRNG {
+    /// Uniform in [0, 1), Float.
+    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
     /// A matrix with roughly `sparsity` of its entries exactly zero, the rest in ±[0.1, 1.1).
     mutating func sparseMatrix(_ rows: Int, _ columns: Int, sparsity: Double) -> Tensor {
         Tensor(shape: [rows, columns], data: (0..<rows * columns).map { _ in
-            let keep = Double(uniform()) >= sparsity
-            let v = 0.1 + uniform()
+            let keep = Double(unit()) >= sparsity
+            let v = 0.1 + unit()
             return keep ? (next() & 1 == 0 ? v : -v) : 0
         })
     }
     mutating func matrix(_ rows: Int, _ columns: Int) -> Tensor {
-        Tensor(shape: [rows, columns], data: (0..<rows * columns).map { _ in uniform() * 2 - 1 })
+        Tensor(shape: [rows, columns], data: (0..<rows * columns).map { _ in unit() * 2 - 1 })
     }
 }
 
@@ -48,7 +40,7 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
 
 @Suite struct SparseEncodingTests {
     @Test func bitmaskRoundTripsThroughTheRegistry() throws {
-        var rng = SparseTestRandom(1)
+        var rng = TestRNG(1)
         let w = rng.sparseMatrix(7, 13, sparsity: 0.6)   // 91 weights: the last mask byte is partial
         let weight = SparseBitmaskWeight(w)
         let stored = weight.encoded()
@@ -62,7 +54,7 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
     }
 
     @Test func csrRoundTripsWith16BitIndices() throws {
-        var rng = SparseTestRandom(2)
+        var rng = TestRNG(2)
         let w = rng.sparseMatrix(9, 40, sparsity: 0.9)
         let stored = SparseCSRWeight(w).encoded()
         #expect(stored.encoding == "sparse-csr")
@@ -90,7 +82,7 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
 
     @Test(arguments: [0.95, 0.7, 0.5, 0.0])
     func forwardEqualsDenseForward(sparsity: Double) {
-        var rng = SparseTestRandom(3)
+        var rng = TestRNG(3)
         let w = rng.sparseMatrix(37, 50, sparsity: sparsity)
         for batch in [1, 3, 70, 129] {      // GEMV; batched tiles of 64, 16 and the scalar tail
             let x = rng.matrix(batch, 50)
@@ -104,7 +96,7 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
     /// A layer with enough nonzeros for the batch-1 kernel to split its rows across threads
     /// (slices of equal nonzero counts) computes what one thread computes.
     @Test func threadedGEMVEqualsReference() {
-        var rng = SparseTestRandom(11)
+        var rng = TestRNG(11)
         let w = rng.sparseMatrix(700, 800, sparsity: 0.3)   // ≈ 392k nonzeros ≥ 2^18
         let x = rng.matrix(1, 800)
         let csr = CSRMatrix(dense: w)
@@ -113,7 +105,7 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
     }
 
     @Test func sparseKernelRunsOnlyAtHighSparsityAndFlopsFollowIt() {
-        var rng = SparseTestRandom(4)
+        var rng = TestRNG(4)
         let sparse = rng.sparseMatrix(32, 64, sparsity: 0.9)
         let bitmask = SparseBitmaskWeight(sparse)
         #expect(bitmask.usesSparseKernel)
@@ -134,7 +126,7 @@ func expectClose(_ a: Tensor, _ b: Tensor, tolerance: Float = 1e-4) {
     }
 
     @Test func chooserPicksTheSmallestPayload() {
-        var rng = SparseTestRandom(5)
+        var rng = TestRNG(5)
         // Exact counts, so the choice is checked at known sparsities.
         func matrix(zeros: Int) -> Tensor {
             var w = rng.sparseMatrix(64, 64, sparsity: 0)

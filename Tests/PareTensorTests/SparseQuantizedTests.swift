@@ -11,7 +11,7 @@ import Testing
     @Test(arguments: 0..<formats.count)
     func roundTripAndZeros(_ index: Int) throws {
         let (format, granularity) = Self.formats[index]
-        var random = SparseTestRandom(UInt64(7 + index))
+        var random = TestRNG(UInt64(7 + index))
         let w = random.sparseMatrix(12, 48, sparsity: 0.6)
         let sq = try SparseQuantizedWeight(quantizing: w, format: format, granularity: granularity)
         // Encode → decode gives the same bytes and the same weight.
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func forwardMatchesDenseReference() throws {
-        var random = SparseTestRandom(3)
+        var random = TestRNG(3)
         for sparsity in [0.5, 0.9] {
             let w = random.sparseMatrix(40, 64, sparsity: sparsity)
             let sq = try SparseQuantizedWeight(quantizing: w, format: QuantFormat(bits: 4), granularity: .channel)
@@ -49,7 +49,7 @@ import Testing
     }
 
     @Test func smallestStorageFollowsSparsity() throws {
-        var random = SparseTestRandom(11)
+        var random = TestRNG(11)
         let format = QuantFormat(bits: 4)
         // Dense: plain quantized. Half pruned at 4 bits (> 1/4): sparse-quantized and smaller.
         let dense = random.matrix(16, 32)
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func malformedPayloadsAreRejected() throws {
-        var random = SparseTestRandom(5)
+        var random = TestRNG(5)
         let sq = try SparseQuantizedWeight(quantizing: random.sparseMatrix(6, 10, sparsity: 0.5), format: QuantFormat(bits: 4), granularity: .channel)
         var short = sq.encoded()
         short.payload.removeLast()
