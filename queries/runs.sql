@@ -1,9 +1,10 @@
 -- `pare runs`: every run, newest first, with the headline metrics (NULL when absent).
--- Failed and running runs are listed too; `status` says which.
+-- Failed and running runs are listed too; `status` says which. A running run whose recording
+-- process is gone shows as 'interrupted' (:interrupted, a JSON array of those ids, Leases.swift).
 SELECT runs.id     AS id,
        runs.name   AS name,
        runs.method AS method,
-       runs.status AS status,
+       CASE WHEN runs.status = 'running' AND runs.id IN (SELECT value FROM json_each(:interrupted)) THEN 'interrupted' ELSE runs.status END AS status,
        runs.started_at AS started_at,
        (SELECT value FROM metrics m WHERE m.run_id = runs.id AND m.key = 'accuracy'          AND m.step = 0) AS accuracy,
        (SELECT value FROM metrics m WHERE m.run_id = runs.id AND m.key = 'size_bytes'        AND m.step = 0) AS size_bytes,

@@ -1,8 +1,9 @@
 -- `pare show RUN`: the run's own row.
-SELECT runs.id, runs.name, e.name AS experiment, runs.method, runs.status, runs.started_at,
+SELECT runs.id, runs.name, e.name AS experiment, runs.method,
+       CASE WHEN runs.status = 'running' AND runs.id IN (SELECT value FROM json_each(:interrupted)) THEN 'interrupted' ELSE runs.status END AS status, runs.started_at,
        runs.ended_at, runs.parent_run_id, runs.base_model_hash, runs.train_dataset_hash,
        runs.test_dataset_hash, runs.calib_dataset_hash, runs.config, runs.config_hash,
-       runs.pare_version, runs.error, runs.notes
+       runs.pare_version, runs.owner_host, runs.owner_pid, runs.heartbeat_at, runs.error, runs.notes
 FROM runs
 JOIN experiments e ON e.id = runs.experiment_id
 WHERE runs.id = :run_id

@@ -55,31 +55,49 @@ public enum Demo {
         public var teacher: URL
     }
 
-    /// Writes the bundled digits split 80/20 (seeded) into `folder`.
-    public static func writeData(into folder: URL, seed: UInt64) throws -> (train: URL, test: URL) {
+    /// Writes the bundled digits split 80/20 (seeded) into `folder`; none of its files may be
+    /// one of `protected` (the database).
+    public static func writeData(into folder: URL, seed: UInt64,
+                                 protecting protected: [ProtectedPath] = []) throws -> (train: URL, test: URL) {
         guard let csv = EmbeddedSQL.dataFile("digits.csv") else {
             throw PareError("this build of pare carries no demo data (data/digits.csv was missing when it was built).")
         }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try makeFolder(folder)
         let whole = folder.appending(path: "digits.csv")
-        try Data(csv.utf8).write(to: whole)
+        try OutputFile.write(Array(csv.utf8), to: whole.path, protecting: protected)
         let digits = try Dataset.loadCSV(url: whole, name: "digits.csv")
         let split = try digits.split(testFraction: 0.2, seed: seed)
         let train = folder.appending(path: "digits_train.csv")
         let test = folder.appending(path: "digits_test.csv")
-        try split.train.csvText(scale: 1.0 / 16).write(to: train, atomically: true, encoding: .utf8)
-        try split.test.csvText(scale: 1.0 / 16).write(to: test, atomically: true, encoding: .utf8)
+        try OutputFile.write(Array(split.train.csvText(scale: 1.0 / 16).utf8), to: train.path, protecting: protected)
+        try OutputFile.write(Array(split.test.csvText(scale: 1.0 / 16).utf8), to: test.path, protecting: protected)
         return (train, test)
     }
 
-    public static func prepareFiles(folder: URL, seed: UInt64,
+    /// Creates the demo's folder, or says in one sentence why it cannot.
+    static func makeFolder(_ folder: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw PareError("cannot create the demo folder \(folder.path): a file of that name exists; move it or run the demo elsewhere.")
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw PareError("cannot create the demo folder \(folder.path): \(OutputFile.describe(error)).")
+        }
+    }
+
+    public static func prepareFiles(folder: URL, seed: UInt64, protecting protected: [ProtectedPath] = [],
                                     progress: @escaping (Double, String) -> Void) throws -> Files {
-        let (train, test) = try writeData(into: folder, seed: seed)
+        let (train, test) = try writeData(into: folder, seed: seed, protecting: protected)
         let data = try RunData.load(train: train.path, test: test.path, calibration: nil, seed: seed)
         let config = TrainingConfig(epochs: 60, batchSize: 64, learningRate: 1e-3, seed: seed)
         let report = try TeacherTraining.train(arch: "mlp:64,256,128,10:relu", data: data, config: config, progress: progress)
         let teacher = folder.appending(path: "teacher.safetensors")
-        try TeacherTraining.write(report.model, to: teacher)
+        try TeacherTraining.write(report.model, to: teacher, protecting: protected)
         return Files(folder: folder, train: train, test: test, teacher: teacher)
     }
 

@@ -6,12 +6,16 @@ import PareStore
 /// process exits with 128+signal, so an interrupted run is never left looking finished or
 /// running forever. A hard kill (SIGKILL, power loss) leaves it 'running', never 'finished'.
 public final class InterruptGuard: @unchecked Sendable {
+    /// The process's one guard. `pare` creates it first thing, so even a signal in the first
+    /// milliseconds exits with the documented status (130, 143) rather than dying by the signal.
+    public static let shared = InterruptGuard()
+
     private let lock = NSLock()
     private var store: Store?
     private var runID: Int64?
     private var sources: [DispatchSourceSignal] = []
 
-    public init() {
+    private init() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())

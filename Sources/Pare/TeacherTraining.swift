@@ -29,12 +29,9 @@ public enum TeacherTraining {
         return Report(model: trained, epochs: epochs, testAccuracy: Double(correct) / Double(data.test.rowCount))
     }
 
-    public static func write(_ model: Model, to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw PareError("cannot write \(url.path): the folder \(directory.path) does not exist.")
-        }
-        try ModelIO.safetensors(model).write(to: url)
+    /// Writes the model as safetensors, whole or not at all, never over a directory or over one
+    /// of `protected` (the database, the command's inputs).
+    public static func write(_ model: Model, to url: URL, protecting protected: [ProtectedPath] = []) throws {
+        try ModelIO.safetensors(model).write(to: url, protecting: protected)
     }
 }

@@ -13,8 +13,11 @@ extension Dataset {
         let path = url.path
         guard FileManager.default.fileExists(atPath: path) else { throw DatasetError.fileNotFound(file: path) }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw DatasetError.unreadable(file: path, reason: error.localizedDescription)
+        do {
+            try InputFile.check(path)
+            data = try Data(contentsOf: url)
+        } catch {
+            throw DatasetError.unreadable(file: path, reason: InputFile.reason(error))
         }
         // One NUL past the end: strtof never reads beyond the buffer.
         var bytes = [UInt8](repeating: 0, count: data.count + 1)
@@ -152,6 +155,11 @@ private struct CSVParser {
                                                       columnName: header[column], cell: text(s, e))
                     }
                     guard value.isFinite else {
+                        let wide = (UnsafeRawPointer(base + s)).withMemoryRebound(to: CChar.self, capacity: 1) { strtod($0, nil) }
+                        if wide.isFinite {
+                            throw DatasetError.outOfFloat32Range(file: file, line: line, column: column + 1,
+                                                                 columnName: header[column], cell: text(s, e))
+                        }
                         throw DatasetError.notFinite(file: file, line: line, column: column + 1,
                                                      columnName: header[column], cell: text(s, e))
                     }

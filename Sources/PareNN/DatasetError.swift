@@ -11,6 +11,7 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     case wrongCellCount(file: String, line: Int, expected: Int, found: Int)
     case nonNumeric(file: String, line: Int, column: Int, columnName: String, cell: String)
     case notFinite(file: String, line: Int, column: Int, columnName: String, cell: String)
+    case outOfFloat32Range(file: String, line: Int, column: Int, columnName: String, cell: String)
     case badLabel(file: String, line: Int, column: Int, cell: String)
     case invalidSplit(dataset: String, reason: String)
 
@@ -36,6 +37,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
             "Dataset file '\(f)' line \(line) column \(column) ('\(name)') is not a number: '\(cell)'."
         case .notFinite(let f, let line, let column, let name, let cell):
             "Dataset file '\(f)' line \(line) column \(column) ('\(name)') is not finite: '\(cell)'; NaN and Inf are not allowed."
+        case .outOfFloat32Range(let f, let line, let column, let name, let cell):
+            "Dataset file '\(f)' line \(line) column \(column) ('\(name)') is '\(cell)', beyond the ±3.4e38 range of the 32-bit floats features are stored as."
         case .badLabel(let f, let line, let column, let cell):
             "Dataset file '\(f)' line \(line) column \(column) ('label') is not a non-negative integer class: '\(cell)'."
         case .invalidSplit(let name, let reason):

@@ -7,8 +7,9 @@ extension Store {
     /// 'running', its config stored canonically and as typed params. One transaction.
     public func beginRun(_ start: RunStart) throws -> Int64 {
         let start = try RunWriter.validated(start)
-        let id = try pool.write { db in try RunWriter.insertRun(db, start, known: known, finished: nil) }
+        let id = try write { db in try RunWriter.insertRun(db, start, known: known, finished: nil) }
         RunWriter.remember(start, experimentID: id.experiment, in: known)
+        heartbeat.start(id.run, writer: pool)
         return id.run
     }
 
@@ -16,29 +17,31 @@ extension Store {
     /// 'finished', all in one transaction, so a failure part-way writes nothing.
     public func finishRun(_ id: Int64, _ outcome: RunOutcome) throws {
         try RunWriter.validate(outcome)
-        try pool.write { db in
+        try write { db in
             try RunWriter.requireRunning(db, id)
             try RunWriter.writeResults(db, id, outcome)
             try db.cachedStatement(sql: SQLText.query("finish_run")).execute(arguments: [
                 "id": id, "notes": CanonicalJSON.array(outcome.notes),
             ])
         }
+        heartbeat.stop(id)
     }
 
     /// Marks a running run failed with its error. A failed run never has half-written
     /// tensors or metrics: those are only written by a successful `finishRun`.
     public func failRun(_ id: Int64, error: String) throws {
-        try pool.write { db in
+        try write { db in
             try RunWriter.requireRunning(db, id)
             try db.cachedStatement(sql: SQLText.query("fail_run")).execute(arguments: ["id": id, "error": error])
         }
+        heartbeat.stop(id)
     }
 
     /// Records a whole run in one transaction: the fast path for runs whose outcome is known.
     public func record(_ start: RunStart, _ outcome: RunOutcome) throws -> Int64 {
         let start = try RunWriter.validated(start)
         try RunWriter.validate(outcome)
-        let id = try pool.write { db in
+        let id = try write { db in
             let id = try RunWriter.insertRun(db, start, known: known, finished: outcome.notes)
             try RunWriter.writeResults(db, id.run, outcome)
             return id
@@ -52,7 +55,7 @@ extension Store {
     public func record(batch runs: [(start: RunStart, outcome: RunOutcome)]) throws -> [Int64] {
         let runs = try runs.map { (start: try RunWriter.validated($0.start), outcome: $0.outcome) }
         try runs.forEach { try RunWriter.validate($0.outcome) }
-        let ids = try pool.write { db in
+        let ids = try write { db in
             try runs.map { run in
                 let id = try RunWriter.insertRun(db, run.start, known: known, finished: run.outcome.notes)
                 try RunWriter.writeResults(db, id.run, run.outcome)
@@ -140,6 +143,9 @@ enum RunWriter {
             "base_model_hash": start.baseModel?.hash, "train_dataset_hash": start.train?.hash,
             "test_dataset_hash": start.test?.hash, "calib_dataset_hash": start.calib?.hash,
             "parent_run_id": start.parentRunID, "pare_version": start.pareVersion,
+            "owner_host": notes == nil ? RunOwner.current.host : nil,
+            "owner_pid": notes == nil ? Int64(RunOwner.current.pid) : nil,
+            "owner_start": notes == nil ? RunOwner.current.start : nil,
         ])
         let id = db.lastInsertedRowID
 

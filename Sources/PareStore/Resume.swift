@@ -15,7 +15,7 @@ extension Store {
     /// another experiment are a different run.
     public func finishedRun(like start: RunStart) throws -> Int64? {
         let hash = try Self.configHash(of: start)
-        return try pool.read { db in
+        return try read { db in
             try Int64.fetchOne(db.cachedStatement(sql: SQLText.query("finished_run_by_identity")), arguments: [
                 "config_hash": hash, "experiment": start.experiment,
                 "base_model_hash": start.baseModel?.hash, "train_dataset_hash": start.train?.hash,
@@ -26,7 +26,7 @@ extension Store {
 
     /// Final (step 0) metrics of a run by key (NaN where stored as NULL).
     public func finalMetrics(run id: Int64) throws -> [String: Double] {
-        try pool.read { db in
+        try read { db in
             var out: [String: Double] = [:]
             let rows = try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("run_final_metrics")), arguments: ["run_id": id])
             while let row = try rows.next() {

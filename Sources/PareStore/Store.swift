@@ -3,22 +3,42 @@ import GRDB
 
 /// Pare's record of compression experiments: one SQLite file, shared safely by several `pare`
 /// processes at once (WAL, a busy timeout, IMMEDIATE write transactions).
+///
+/// A store is opened for writing (`init(path:create:)`: migrates, then reaps runs whose
+/// recording process died) or for reading (`init(readingAt:)`: never writes a byte, see
+/// `ReadConnection`).
 public final class Store: Sendable {
     /// The database file.
     public let path: String
-    let pool: DatabasePool
+    /// False for a store opened with `init(readingAt:)`.
+    public let isWritable: Bool
+    /// The interrupted runs this writer marked failed when it opened the database.
+    public let reapedOnOpen: [Int64]
+    private let connection: ReadConnection?
+    private let writer: (any DatabaseWriter)?
     let known = KnownRows()
+    let heartbeat = Heartbeat()
 
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeout: TimeInterval = 10
 
-    /// Opens the database at `path`, creating it when `create` is true, and applies any
-    /// migrations this binary knows that it lacks.
+    /// The database for writes. Only a writable store has one.
+    var pool: any DatabaseWriter {
+        guard let writer else { preconditionFailure("a read-only Store was asked to write; open it with init(path:create:)") }
+        return writer
+    }
+
+    /// Opens the database at `path` for writing, creating it when `create` is true, applies any
+    /// migrations this binary knows that it lacks, and marks runs whose recording process died
+    /// as failed.
     public init(path: String, create: Bool) throws {
         self.path = path
+        self.isWritable = true
+        self.connection = nil
+        var reaped: [Int64] = []
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create { throw StoreError.missing(path: path) }
-        if exists { try Self.checkSQLiteHeader(path) }
+        if exists { try Self.checkFile(path) }
 
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeout)
@@ -37,32 +57,87 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            let pool = try DatabasePool(path: path, configuration: config)
+            writer = pool
+            try Self.migrate(pool, path: path)
+            reaped = try pool.write(Self.reap)
         } catch let error as DatabaseError {
-            throw Self.openError(path, error)
+            throw StoreError.from(error, path: path)
         }
+        reapedOnOpen = reaped
+    }
+
+    /// Opens an existing database for reading only: no migration, no write transaction, no
+    /// checkpoint, no lock that waits for a writer. Works on a read-only file or directory.
+    /// A database from an older Pare is refused with how to upgrade it; a newer one likewise.
+    public init(readingAt path: String) throws {
+        self.path = path
+        self.isWritable = false
+        self.writer = nil
+        self.reapedOnOpen = []
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw StoreError.missing(path: path)
+        }
+        if isDirectory.boolValue { throw StoreError.cannotOpen(path: path, reason: "it is a directory, not a database file") }
+        try Self.checkFile(path)
+        let connection = try ReadConnection(path: path)
+        self.connection = connection
+        try connection.read { db in try Self.checkSchemaForReading(db, path: path) }
+    }
+
+    /// Runs a read. A writable store reads through its pool; a read-only one through its
+    /// `ReadConnection`, which retries in shared-lock mode if a writer changed the file meanwhile.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
-            try migrate()
+            if let connection { return try connection.read(body) }
+            return try pool.read(body)
         } catch let error as DatabaseError {
-            throw Self.openError(path, error)
+            throw StoreError.from(error, path: path)
         }
     }
 
-    private func migrate() throws {
-        let migrator = Migrations.migrator
-        try pool.read { db in
-            let applied = try migrator.appliedIdentifiers(db)
-            if applied.isEmpty {
-                let tables = try String.fetchAll(db, sql: """
-                    SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-                    """)
-                if !tables.isEmpty && !tables.contains("grdb_migrations") { throw StoreError.notPare(path: path) }
-            } else if !applied.contains(where: Migrations.names.contains) {
-                throw StoreError.notPare(path: path)
-            }
-            let unknown = applied.subtracting(Migrations.names)
-            if !unknown.isEmpty { throw StoreError.newerSchema(path: path, unknownMigrations: unknown.sorted()) }
+    /// Runs a write transaction; SQLite's errors become one sentence about the file.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try requireWritable()
+        do {
+            return try pool.write(body)
+        } catch let error as DatabaseError {
+            throw StoreError.from(error, path: path)
         }
+    }
+
+    /// Stops the heartbeat and closes the connections: the last writer to close checkpoints the
+    /// write-ahead log into the file and removes `-wal` and `-shm`, so the database rests as one
+    /// file (a process that exits without closing leaves them for the next writer to fold in).
+    public func close() {
+        heartbeat.cancel()
+        guard let pool = writer as? DatabasePool, (try? pool.close()) != nil else { return }
+        // GRDB closes the pool's writer before its readers, and a read-only reader closing last
+        // cannot remove the log; one more connection, opened and closed alone, is the last one.
+        if let last = try? DatabaseQueue(path: path) {
+            _ = try? last.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sqlite_master") }
+            try? last.close()
+        }
+    }
+
+    /// The error for a write asked of a read-only store (a programming error in the caller,
+    /// told as a sentence rather than a crash).
+    func requireWritable() throws {
+        if !isWritable { throw StoreError.cannotOpen(path: path, reason: "it was opened read-only") }
+    }
+
+    // MARK: Opening
+
+    /// Applies the migrations the file lacks. Nothing is written when it has them all, so a
+    /// writer that has nothing to migrate leaves the schema as it was.
+    private static func migrate(_ pool: DatabasePool, path: String) throws {
+        let migrator = Migrations.migrator
+        let complete = try pool.read { db in
+            let applied = try checkPare(db, path: path)
+            return Set(Migrations.names).isSubset(of: applied)
+        }
+        if complete { return }
         do {
             try migrator.migrate(pool)
         } catch {
@@ -73,24 +148,46 @@ public final class Store: Sendable {
         }
     }
 
-    private static func checkSQLiteHeader(_ path: String) throws {
+    /// The migrations applied to a Pare database (empty for an empty one); throws for another
+    /// application's SQLite file or a newer Pare's schema.
+    private static func checkPare(_ db: Database, path: String) throws -> Set<String> {
+        let tables = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+            """)
+        if tables.isEmpty { return [] }
+        guard tables.contains("grdb_migrations") else { throw StoreError.notPare(path: path) }
+        let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+        if !applied.isEmpty && !applied.contains(where: Migrations.names.contains) { throw StoreError.notPare(path: path) }
+        let unknown = applied.subtracting(Migrations.names)
+        if !unknown.isEmpty { throw StoreError.newerSchema(path: path, unknownMigrations: unknown.sorted()) }
+        return applied
+    }
+
+    private static func checkSchemaForReading(_ db: Database, path: String) throws {
+        let applied = try checkPare(db, path: path)
+        if applied.isEmpty { throw StoreError.empty(path: path) }
+        let missing = Migrations.names.filter { !applied.contains($0) }
+        if !missing.isEmpty { throw StoreError.olderSchema(path: path, missingMigrations: missing) }
+    }
+
+    /// A directory, a device or a file that does not start like SQLite is refused before SQLite
+    /// sees it.
+    private static func checkFile(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFDIR { throw StoreError.cannotOpen(path: path, reason: "it is a directory, not a database file") }
+        if kind != S_IFREG { throw StoreError.notSQLite(path: path, reason: "it is not a regular file") }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw StoreError.cannotOpen(path: path, reason: "the file cannot be read")
+            throw StoreError.cannotOpen(path: path, reason: "the file cannot be read (permission denied)")
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 16)) ?? Data()
         if head.isEmpty { return }  // an empty file is an empty database
         if head != Data("SQLite format 3\0".utf8) {
             throw StoreError.notSQLite(path: path, reason: "the file does not start with the SQLite header")
-        }
-    }
-
-    private static func openError(_ path: String, _ error: DatabaseError) -> StoreError {
-        switch error.resultCode {
-        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            .notSQLite(path: path, reason: error.message ?? "file is not a database")
-        default:
-            .cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
         }
     }
 }

@@ -1,3 +1,5 @@
+import GRDB
+
 /// Why the store could not do what was asked, as one sentence a user can act on.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file exists but is not an SQLite database.
@@ -20,6 +22,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidQuery(String)
     /// finishRun/failRun on a run that is no longer running.
     case notRunning(id: Int64, status: String)
+    /// A reader found an empty file (no Pare schema yet).
+    case empty(path: String)
+    /// A reader found a database an older Pare wrote; a writer upgrades it.
+    case olderSchema(path: String, missingMigrations: [String])
+    /// SQLite found a damaged page or an inconsistent file.
+    case damaged(path: String, detail: String)
+    /// Another process held the write lock for longer than the busy timeout.
+    case busy(path: String)
+    /// The file, its directory or the disk refused a write.
+    case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -47,6 +59,42 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             reason
         case let .notRunning(id, status):
             "run \(id) is \(status), not running; only a running run can be finished or failed"
+        case let .empty(path):
+            "\(path) is an empty database with no runs yet; record a run first"
+        case let .olderSchema(path, missing):
+            "\(path) was written by an older Pare (it lacks \(missing.joined(separator: ", "))); run any writing command "
+                + "once to upgrade it, e.g. pare runs --reap --db \(path)"
+        case let .damaged(path, detail):
+            "\(path) is damaged (\(detail)); check it with sqlite3 \(path) 'PRAGMA integrity_check' and restore a backup"
+        case let .busy(path):
+            "\(path) is locked by another process that has been writing for over \(Int(Store.busyTimeout)) s; try again when it is done"
+        case let .cannotWrite(path, reason):
+            "cannot write to database \(path): \(reason)"
+        }
+    }
+
+    /// A SQLite error as one sentence about the database — never the SQL that failed.
+    public static func from(_ error: DatabaseError, path: String) -> StoreError {
+        let message = error.message ?? "SQLite error \(error.resultCode.rawValue)"
+        switch error.resultCode.primaryResultCode {
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return .damaged(path: path, detail: message)
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return .busy(path: path)
+        case .SQLITE_READONLY:
+            return .cannotWrite(path: path, reason: "the file or its directory is read-only")
+        case .SQLITE_FULL:
+            return .cannotWrite(path: path, reason: "the disk is full")
+        case .SQLITE_PERM, .SQLITE_AUTH:
+            return .cannotOpen(path: path, reason: "permission denied")
+        case .SQLITE_CANTOPEN:
+            return .cannotOpen(path: path, reason: "SQLite cannot open the file (check that its directory exists and is accessible)")
+        case .SQLITE_IOERR:
+            return .cannotOpen(path: path, reason: "an I/O error (\(message))")
+        case .SQLITE_TOOBIG:
+            return .invalidQuery("a value is larger than SQLite allows (1 GB)")
+        default:
+            return .invalidQuery("the database could not answer (\(message))")
         }
     }
 }

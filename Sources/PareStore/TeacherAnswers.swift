@@ -8,7 +8,7 @@ extension Store {
     /// The cached answers of `teacher` for `inputHashes`, by hash (absent hashes are missing).
     public func teacherAnswers(teacher: String, inputHashes: [String]) throws -> [String: String] {
         guard !inputHashes.isEmpty else { return [:] }
-        return try pool.read { db in
+        return try read { db in
             var out: [String: String] = [:]
             let rows = try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("teacher_answers")), arguments: [
                 "teacher": teacher, "input_hashes": CanonicalJSON.array(inputHashes),
@@ -22,7 +22,7 @@ extension Store {
     /// already cached keeps its first answer.
     public func saveTeacherAnswers(teacher: String, _ answers: [(inputHash: String, answer: String)]) throws {
         guard !answers.isEmpty else { return }
-        try pool.write { db in
+        try write { db in
             let statement = try db.cachedStatement(sql: SQLText.query("record_teacher_answer"))
             for entry in answers {
                 try statement.execute(arguments: ["teacher": teacher, "input_hash": entry.inputHash, "answer": entry.answer])

@@ -5,7 +5,7 @@ import PareTensor
 extension Store {
     /// A run's stored tensors, byte for byte as recorded, in the order they were recorded.
     public func tensors(run id: Int64) throws -> [(name: String, tensor: EncodedTensor)] {
-        try pool.read { db in
+        try read { db in
             guard try String.fetchOne(db.cachedStatement(sql: SQLText.query("run_status")), arguments: ["id": id]) != nil
             else { throw try Store.unknownRun(db, id) }
             var result: [(name: String, tensor: EncodedTensor)] = []

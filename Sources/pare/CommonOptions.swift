@@ -2,14 +2,24 @@ import ArgumentParser
 import Foundation
 import Pare
 import PareStore
+import PareTensor
 
 struct DatabaseOption: ParsableArguments {
     @Option(name: .long, help: "The SQLite database of runs.")
     var db: String = "pare.sqlite"
 
-    /// The store for reading: a missing file is an error, not a new empty database.
-    func openForReading() throws -> Store { try Store(path: db, create: false) }
+    /// The store for reading: opened read-only (never written, never migrated); a missing
+    /// file is an error, not a new empty database.
+    func openForReading() throws -> Store { try Store(readingAt: db) }
     func openForWriting() throws -> Store { try Store(path: db, create: true) }
+    /// What an output file of the same command must never replace.
+    var protected: [ProtectedPath] { ProtectedPath.database(db) }
+}
+
+/// A mistake in how the command was called (a missing or contradictory option): exit 64.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 extension OutputFormat: ExpressibleByArgument {}
@@ -19,8 +29,8 @@ struct FormatOption: ParsableArguments {
     var format: OutputFormat = .table
 }
 
-/// Runs a command body so that every failure is one sentence on stderr and exit status 1,
-/// whatever layer it came from.
+/// Runs a command body so that every failure is one sentence on stderr and exit status 1 (64
+/// for a usage error), whatever layer it came from.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -28,15 +38,23 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw exit
     } catch let error as CleanExit {
         throw error
+    } catch let error as UsageError {
+        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        throw ExitCode(64)
     } catch {
         FileHandle.standardError.write(Data("error: \(sentence(error))\n".utf8))
         throw ExitCode(1)
     }
 }
 
-/// The error as one line.
+/// The error as one line: Pare's own errors as they say; a system error by its cause, never
+/// by a Foundation domain and code.
 func sentence(_ error: any Error) -> String {
-    String(describing: error).replacingOccurrences(of: "\n", with: " ")
+    var text = String(describing: error)
+    if text.contains("Error Domain=") || text.contains("NSCocoaErrorDomain") {
+        text = "a file operation failed: " + OutputFile.describe(error)
+    }
+    return text.replacingOccurrences(of: "\n", with: " ")
 }
 
 func printOut(_ text: String) {
@@ -48,10 +66,10 @@ func parseSettings(_ pairs: [String]) throws -> [String: String] {
     var settings: [String: String] = [:]
     for pair in pairs {
         guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
-            throw PareError("--set expects key=value, got '\(pair)'.")
+            throw UsageError("--set expects key=value, got '\(pair)'.")
         }
         let key = String(pair[..<eq]).trimmingCharacters(in: .whitespaces)
-        guard settings[key] == nil else { throw PareError("--set \(key) is given twice.") }
+        guard settings[key] == nil else { throw UsageError("--set \(key) is given twice.") }
         settings[key] = String(pair[pair.index(after: eq)...])
     }
     return settings

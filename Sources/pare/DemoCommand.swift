@@ -3,6 +3,7 @@ import Foundation
 import Pare
 import PareNN
 import PareStore
+import PareTensor
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,17 +17,28 @@ struct Demo: ParsableCommand {
 
     @OptionGroup var database: DatabaseOption
     @Option(help: "Where to write the CSV of every run.") var csv: String = "runs.csv"
-    @Option(help: "Seed for the split, the training and every method.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed for the split, the training and every method.") var seed: UInt64 = 0
 
     func run() throws {
         try reportingErrors {
             let dbURL = URL(fileURLWithPath: database.db)
             let folder = dbURL.deletingLastPathComponent().appending(path: "pare-demo")
+            let demoFiles = ["digits.csv", "digits_train.csv", "digits_test.csv", "teacher.safetensors"].map {
+                ProtectedPath(folder.appending(path: $0).path, role: "a file of the demo's folder")
+            }
+            // Every output is checked before the minute of work: the CSV never replaces the
+            // database or a demo file, the demo's files never replace the database.
+            try OutputFile.check(csv, protecting: database.protected + demoFiles)
+            if let clash = demoFiles.first(where: { $0.path == URL(fileURLWithPath: database.db).standardizedFileURL.path }) {
+                throw UsageError("--db \(database.db) is \(clash.role); pick another database path.")
+            }
             let trainBar = ProgressBar(label: "training teacher")
-            let files = try Pare.Demo.prepareFiles(folder: folder, seed: seed, progress: { trainBar.update($0, $1) })
+            let files = try Pare.Demo.prepareFiles(folder: folder, seed: seed, protecting: database.protected,
+                                                   progress: { trainBar.update($0, $1) })
             trainBar.finish()
             let store = try database.openForWriting()
-            let interrupts = InterruptGuard()
+            defer { store.close() }
+            let interrupts = InterruptGuard.shared
             let bar = ProgressBar(label: "recording runs")
             let ids = try Pare.Demo.recordRuns(files: files, store: store, seed: seed, interrupts: interrupts,
                                                progress: { bar.update($0, $1) })
@@ -37,7 +49,7 @@ struct Demo: ParsableCommand {
             let board = try store.leaderboard(metric: "accuracy", filter: "run.id >= \(first)", limit: count)
             printOut("Recorded \(count) runs (ids \(first)–\(ids.max() ?? 0)) into \(database.db).\n\n")
             printOut(try board.rendered(as: .table))
-            try exportRuns(store, format: .csv, filter: nil, out: csv)
+            try exportRuns(store, format: .csv, filter: nil, out: csv, protecting: database.protected + demoFiles)
             printOut("\nEvery run: \(csv). The teacher and data: \(files.folder.path)/.\n")
             printOut("Next: pare leaderboard --metric size_bytes --where \"metrics.accuracy > 0.95\" --db \(database.db)\n")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pare
 import PareStore
+import PareTensor
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,15 +18,18 @@ struct Export: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            if let out { try OutputFile.check(out, protecting: database.protected) }
             let store = try database.openForReading()
             let names = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-            try exportRuns(store, format: format, filter: filter, columns: names, out: out)
+            try exportRuns(store, format: format, filter: filter, columns: names, out: out, protecting: database.protected)
         }
     }
 }
 
-/// Streams the export to a file (written whole or not at all) or to stdout.
-func exportRuns(_ store: Store, format: OutputFormat, filter: String?, columns: [String]? = nil, out: String?) throws {
+/// Streams the export to a file (written whole or not at all, never over a directory or a
+/// protected file) or to stdout.
+func exportRuns(_ store: Store, format: OutputFormat, filter: String?, columns: [String]? = nil, out: String?,
+                protecting protected: [ProtectedPath]) throws {
     guard let out else {
         let stream = FileHandleOutputStream(FileHandle.standardOutput)
         var sink = StreamingSink(format: format, output: stream)
@@ -33,27 +37,11 @@ func exportRuns(_ store: Store, format: OutputFormat, filter: String?, columns: 
         stream.flush()
         return
     }
-    let target = URL(fileURLWithPath: out)
-    let folder = target.deletingLastPathComponent()
-    guard FileManager.default.fileExists(atPath: folder.path) else {
-        throw PareError("cannot write \(out): the folder \(folder.path) does not exist.")
-    }
-    let partial = folder.appending(path: ".\(target.lastPathComponent).partial-\(getpid())")
-    guard FileManager.default.createFile(atPath: partial.path, contents: nil),
-          let handle = FileHandle(forWritingAtPath: partial.path) else {
-        throw PareError("cannot write \(out): permission denied or the disk is full.")
-    }
-    do {
+    try OutputFile.write(to: out, protecting: protected) { handle in
         let stream = FileHandleOutputStream(handle)
         var sink = StreamingSink(format: format, output: stream)
         try store.export(filter: filter, columns: columns, into: &sink)
         stream.flush()
-        try handle.close()
-        _ = try? FileManager.default.removeItem(at: target)
-        try FileManager.default.moveItem(at: partial, to: target)
-    } catch {
-        try? FileManager.default.removeItem(at: partial)
-        throw error
     }
 }
 
@@ -74,8 +62,9 @@ struct ExportModel: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try OutputFile.check(out, protecting: database.protected)
             let model = try StoredModel.load(run: runID, from: try database.openForReading())
-            try TeacherTraining.write(model, to: URL(fileURLWithPath: out))
+            try TeacherTraining.write(model, to: URL(fileURLWithPath: out), protecting: database.protected)
             printOut("\(out)\n")
         }
     }

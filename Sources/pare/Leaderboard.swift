@@ -13,7 +13,7 @@ struct Leaderboard: ParsableCommand {
 
     @Option(help: "The metric to rank by, e.g. accuracy, size_bytes, latency_ms_p50.") var metric: String
     @Option(name: .customLong("where"), help: "A filter, e.g. \"params.method = 'quant-weight'\".") var filter: String?
-    @Option(help: "Show at most this many runs.") var limit: Int = 10
+    @Option(parsing: .unconditional, help: "Show at most this many runs.") var limit: Int = 10
     @Flag(help: "Smallest first.") var ascending = false
     @Flag(help: "Largest first.") var descending = false
     @OptionGroup var format: FormatOption

@@ -1,3 +1,4 @@
+import Pare
 import ArgumentParser
 
 @main
@@ -17,4 +18,9 @@ struct PareCommand: ParsableCommand {
             Plot.self, Export.self, ExportModel.self, ListMethods.self,
         ]
     )
+
+    static func main() {
+        _ = InterruptGuard.shared
+        main(nil)
+    }
 }

@@ -32,7 +32,7 @@ struct Record: ParsableCommand {
     @Option(name: .customLong("set"), help: "A method setting key=value (repeatable).") var settings: [String] = []
     @Option(help: "A name for the run.") var name: String?
     @Option(help: "The experiment the run belongs to.") var experiment: String = "default"
-    @Option(help: "Seed for every random choice (splits, training).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed for every random choice (splits, training).") var seed: UInt64 = 0
     @Flag(help: "Skip latency and throughput measurement (faster).") var noTiming = false
     @OptionGroup var database: DatabaseOption
 
@@ -41,11 +41,11 @@ struct Record: ParsableCommand {
             let settings = try parseSettings(settings)
             let spec: PipelineSpec
             switch (method, recipe) {
-            case (nil, nil): throw PareError("pass --method NAME (see `pare methods`) or --recipe FILE.json.")
-            case (.some, .some): throw PareError("--method and --recipe both name what to run; pass one.")
+            case (nil, nil): throw UsageError("pass --method NAME (see `pare methods`) or --recipe FILE.json.")
+            case (.some, .some): throw UsageError("--method and --recipe both name what to run; pass one.")
             case (.some(let method), nil): spec = try PipelineSpec.parse(method: method, settings: settings)
             case (nil, .some(let recipe)):
-                guard settings.isEmpty else { throw PareError("--set does not combine with --recipe; put the settings in the recipe.") }
+                guard settings.isEmpty else { throw UsageError("--set does not combine with --recipe; put the settings in the recipe.") }
                 spec = try PipelineSpec.recipe(contentsOf: URL(fileURLWithPath: recipe))
             }
             let request = RecordRequest(
@@ -53,8 +53,9 @@ struct Record: ParsableCommand {
                 method: spec.name, settings: settings, name: name, experiment: experiment,
                 seed: seed, measureSpeed: !noTiming)
             let prepared = try Pipeline.prepare(request, spec: spec)
-            let interrupts = InterruptGuard()
+            let interrupts = InterruptGuard.shared
             let store = try database.openForWriting()
+            defer { store.close() }
             let bar = ProgressBar(label: spec.name)
             let ids = try Pipeline.record(prepared, store: store, progress: { bar.update($0, $1) },
                                           onRunStarted: { interrupts.track($0, in: store) })

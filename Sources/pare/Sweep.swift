@@ -34,7 +34,7 @@ struct SweepCommand: ParsableCommand {
     @Option(name: .customLong("set"), help: "A setting every run shares, key=value (repeatable).") var settings: [String] = []
     @Option(help: "A prefix for the run names (each run is named by its grid values).") var name: String?
     @Option(help: "The experiment the runs belong to.") var experiment: String = "default"
-    @Option(help: "Seed for every random choice (splits, training).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed for every random choice (splits, training).") var seed: UInt64 = 0
     @Flag(help: "Skip latency and throughput measurement (faster).") var noTiming = false
     @OptionGroup var format: FormatOption
     @OptionGroup var database: DatabaseOption
@@ -48,8 +48,9 @@ struct SweepCommand: ParsableCommand {
                                     experiment: experiment, seed: seed, measureSpeed: !noTiming),
                 grid: axes)
             let prepared = try Sweep.prepare(request)
-            let interrupts = InterruptGuard()
+            let interrupts = InterruptGuard.shared
             let store = try database.openForWriting()
+            defer { store.close() }
             let skipped = try Sweep.alreadyRecorded(prepared, in: store).count
             let count = prepared.points.count
             FileHandle.standardError.write(Data("sweep: \(count) point\(count == 1 ? "" : "s"), skipped \(skipped) already recorded, recording \(count - skipped).\n".utf8))

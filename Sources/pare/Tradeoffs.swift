@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pare
 import PareStore
+import PareTensor
 
 /// Which way is better on an axis (`--x-better lower`).
 enum Better: String, ExpressibleByArgument, CaseIterable {
@@ -108,7 +109,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if runs.count < 2 { throw PareError("compare needs at least two run ids, e.g. pare compare 3 7.") }
+            if runs.count < 2 { throw UsageError("compare needs at least two run ids, e.g. pare compare 3 7.") }
             let comparison = try database.openForReading().compare(runs: runs, allParams: all)
             switch format.format {
             case .table:
@@ -149,22 +150,13 @@ struct PlotPareto: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let target = URL(fileURLWithPath: out)
-            let folder = target.deletingLastPathComponent()
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
-                throw PareError("cannot write \(out): the folder \(folder.path) does not exist.")
-            }
+            try OutputFile.check(out, protecting: database.protected)
             let store = try database.openForReading()
             let table = try store.pareto(x: axes.x, y: axes.y, directions: axes.directions, filter: axes.filter,
                                          perMethod: axes.perMethod, allPoints: true)
             let plot = try ParetoPlot(x: axes.x, y: axes.y, table: table, directions: axes.directions, logX: logX,
                                       perMethod: axes.perMethod, title: title)
-            do {
-                try Data(plot.svg().utf8).write(to: target, options: .atomic)
-            } catch {
-                throw PareError("cannot write \(out): \(error.localizedDescription)")
-            }
+            try OutputFile.write(Array(plot.svg().utf8), to: out, protecting: database.protected)
             printOut("\(out): \(plot.points.count) runs, \(plot.points.filter(\.onFrontier).count) on the frontier\n")
         }
     }

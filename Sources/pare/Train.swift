@@ -3,6 +3,7 @@ import Foundation
 import Pare
 import PareNN
 import PareStore
+import PareTensor
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,18 +17,20 @@ struct Train: ParsableCommand {
     @Option(help: "Epochs.") var epochs: Int = 60
     @Option(help: "Minibatch size.") var batchSize: Int = 64
     @Option(help: "Adam learning rate.") var lr: Double = 1e-3
-    @Option(help: "Seed for initialization, shuffling and the split.") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Seed for initialization, shuffling and the split.") var seed: UInt64 = 0
     @Option(help: "Where to write the model (.safetensors).") var out: String
     @OptionGroup var format: FormatOption
 
     func run() throws {
         try reportingErrors {
+            let inputs = [ProtectedPath(train, role: "the --train data")] + (test.map { [ProtectedPath($0, role: "the --test data")] } ?? [])
+            try OutputFile.check(out, protecting: inputs)
             let data = try RunData.load(train: train, test: test, calibration: nil, seed: seed)
             let config = TrainingConfig(epochs: epochs, batchSize: batchSize, learningRate: lr, seed: seed)
             let bar = ProgressBar(label: "train")
             let report = try TeacherTraining.train(arch: arch, data: data, config: config, progress: { bar.update($0, $1) })
             bar.finish()
-            try TeacherTraining.write(report.model, to: URL(fileURLWithPath: out))
+            try TeacherTraining.write(report.model, to: URL(fileURLWithPath: out), protecting: inputs)
             let last = report.epochs.last
             let summary: [(String, String)] = [
                 ("model", out), ("arch", report.model.archString), ("epochs", String(report.epochs.count)),

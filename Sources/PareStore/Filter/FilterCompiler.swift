@@ -13,10 +13,13 @@ public struct CompiledFilter: Sendable {
         return FilterCompiler.compile(try FilterParser.parse(text))
     }
 
-    /// The statement arguments of a query that has this filter spliced in.
-    static func arguments(_ filter: CompiledFilter?, _ base: [String: (any DatabaseValueConvertible)?]) -> StatementArguments {
+    /// The statement arguments of a query that has this filter spliced in, with `:interrupted`
+    /// (the running runs whose process is gone, shown and filtered as status 'interrupted').
+    static func arguments(_ filter: CompiledFilter?, _ base: [String: (any DatabaseValueConvertible)?],
+                          db: Database) throws -> StatementArguments {
         var all = base.mapValues { $0?.databaseValue ?? .null }
         for (k, v) in filter?.arguments ?? [:] { all[k] = v }
+        all["interrupted"] = try Store.interruptedArgument(db).databaseValue
         return StatementArguments(all)
     }
 }
@@ -50,8 +53,8 @@ private struct Compilation {
 
     mutating func emit(_ expr: FilterExpr) -> String {
         switch expr {
-        case let .and(a, b): return "(\(emit(a)) AND \(emit(b)))"
-        case let .or(a, b): return "(\(emit(a)) OR \(emit(b)))"
+        case .and: return balanced(Self.terms(of: expr, and: true), "AND")
+        case .or: return balanced(Self.terms(of: expr, and: false), "OR")
         case let .not(a): return "(NOT \(emit(a)))"
         case let .compare(field, op, literal): return condition(field, op, [literal], isList: false)
         case let .inList(field, literals): return condition(field, .eq, literals, isList: true)
@@ -61,6 +64,28 @@ private struct Compilation {
             // of it does (as for a plain condition on a missing key).
             return "COALESCE(\(numeric(a)) \(Self.sql(op)) \(numeric(b)), 0)"
         }
+    }
+
+    /// A chain `a and b and c …` (or `or`) as a balanced tree of parenthesized halves: SQLite's
+    /// parser stack and its expression depth limit (1000) would overflow on a left-deep chain of
+    /// a few hundred conditions; halves nest only log2(n) deep.
+    mutating func balanced(_ terms: [FilterExpr], _ op: String) -> String {
+        if terms.count == 1 { return emit(terms[0]) }
+        let middle = terms.count / 2
+        return "(\(balanced(Array(terms[..<middle]), op)) \(op) \(balanced(Array(terms[middle...]), op)))"
+    }
+
+    /// The operands of a chain of one operator, in order, without recursing per operand.
+    static func terms(of expr: FilterExpr, and: Bool) -> [FilterExpr] {
+        var out: [FilterExpr] = []
+        var stack = [expr]
+        while let e = stack.popLast() {
+            switch (e, and) {
+            case let (.and(a, b), true), let (.or(a, b), false): stack.append(b); stack.append(a)
+            default: out.append(e)
+            }
+        }
+        return out
     }
 
     /// One condition: `field op literal`, or `field in (literals)` when `isList`.
@@ -185,7 +210,8 @@ private struct Compilation {
         case .id: "runs.id"
         case .name: "runs.name"
         case .method: "runs.method"
-        case .status: "runs.status"
+        case .status: "(CASE WHEN runs.status = 'running' AND runs.id IN (SELECT value FROM json_each(:interrupted)) "
+            + "THEN 'interrupted' ELSE runs.status END)"
         case .experiment: "(SELECT e.name FROM experiments e WHERE e.id = runs.experiment_id)"
         case .parent_id: "runs.parent_run_id"
         case .started_at: "runs.started_at"

@@ -28,6 +28,11 @@
 /// their metrics must be known. `like` is case-sensitive (`%` any text, `_` one character);
 /// `ilike` ignores ASCII case.
 public enum FilterParser {
+    /// The most `and`/`or` a filter may join, and how deep parentheses and `not` may nest: far
+    /// beyond any filter a person writes, and low enough that parsing stays fast and shallow.
+    public static let maxConditions = 10_000
+    public static let maxNesting = 32
+
     public static func parse(_ input: String) throws -> FilterExpr {
         try parseDetailed(input).expr
     }
@@ -36,7 +41,13 @@ public enum FilterParser {
     /// - Parameter bareNamesAreMetrics: true for budgets, where `size_bytes` means `metrics.size_bytes`.
     public static func parseDetailed(_ input: String, bareNamesAreMetrics: Bool = false) throws
         -> (expr: FilterExpr, fields: [(field: FilterField, column: Int)]) {
-        var parser = Parser(tokens: try FilterLexer.tokens(input), bareNamesAreMetrics: bareNamesAreMetrics)
+        let tokens = try FilterLexer.tokens(input)
+        let joins = tokens.filter { $0.isKeyword("and") || $0.isKeyword("or") }
+        if joins.count >= maxConditions {
+            throw FilterError("a filter may join at most \(maxConditions.formatted()) conditions; this one joins \(joins.count + 1)",
+                              column: joins[maxConditions - 1].column)
+        }
+        var parser = Parser(tokens: tokens, bareNamesAreMetrics: bareNamesAreMetrics)
         let expr = try parser.parseOr()
         guard case .end = parser.current.kind else {
             throw parser.expected("'and', 'or' or the end of the filter")
@@ -65,6 +76,8 @@ private struct Parser {
     let bareNamesAreMetrics: Bool
     var index = 0
     var fields: [(field: FilterField, column: Int)] = []
+    /// Open parentheses and `not`s around the current token.
+    var depth = 0
 
     init(tokens: [FilterToken], bareNamesAreMetrics: Bool) {
         self.tokens = tokens
@@ -108,14 +121,26 @@ private struct Parser {
 
     mutating func parseUnary() throws -> FilterExpr {
         if current.isKeyword("not") {
+            try enter()
+            defer { depth -= 1 }
             _ = advance()
             return .not(try parseUnary())
         }
         return try parsePrimary()
     }
 
+    /// One level deeper; past `FilterParser.maxNesting` an error at the current token.
+    mutating func enter() throws {
+        depth += 1
+        if depth > FilterParser.maxNesting {
+            throw FilterError("parentheses and 'not' nest more than \(FilterParser.maxNesting) levels deep here", column: current.column)
+        }
+    }
+
     mutating func parsePrimary() throws -> FilterExpr {
         if case .lparen = current.kind {
+            try enter()
+            defer { depth -= 1 }
             // '(' opens either a group of conditions or arithmetic ("(metrics.a - metrics.b) / 2 > 0"):
             // try the group first, then the arithmetic; report whichever got further.
             let saved = (index: index, fields: fields.count)
@@ -304,6 +329,8 @@ private struct Parser {
             let (e, _) = try numeric(inner)
             return .numeric(op == .sub ? .negate(e) : e, column: token.column)
         case .lparen:
+            try enter()
+            defer { depth -= 1 }
             _ = advance()
             let inner = try parseSum()
             guard case .rparen = current.kind else { throw expected("')' to close the '(' of column \(token.column)") }

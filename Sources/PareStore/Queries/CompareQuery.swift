@@ -53,9 +53,10 @@ extension Store {
         }
         let json = "[" + ids.map(String.init).joined(separator: ",") + "]"
         let column = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-        return try pool.read { db in
+        return try read { db in
             var runRows: [Int64: Row] = [:]
-            for row in try Row.fetchAll(db.cachedStatement(sql: SQLText.query("compare_runs")), arguments: ["ids": json]) {
+            for row in try Row.fetchAll(db.cachedStatement(sql: SQLText.query("compare_runs")),
+                                         arguments: ["ids": json, "interrupted": try Store.interruptedArgument(db)]) {
                 runRows[row["id"]] = row
             }
             if let missing = ids.first(where: { runRows[$0] == nil }) { throw try Store.unknownRun(db, missing) }

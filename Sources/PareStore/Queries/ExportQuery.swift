@@ -12,7 +12,7 @@ extension Store {
     ///   one given twice, is an error listing the known columns.
     public func export(filter: String? = nil, columns selected: [String]? = nil, into sink: inout some TableSink) throws {
         let compiled = try CompiledFilter.compile(filter)
-        try pool.read { db in
+        try read { db in
             let paramKeys = try String.fetchAll(db.cachedStatement(sql: SQLText.query("param_keys"))).filter { $0 != "method" }
             let metricKeys = try String.fetchAll(db.cachedStatement(sql: SQLText.query("metric_keys")))
             let runColumns = ["run_id", "name", "method", "status"]
@@ -28,7 +28,7 @@ extension Store {
             try sink.begin(columns: columns)
 
             let runs = try Row.fetchCursor(db, sql: SQLText.query("export_runs", filter: compiled),
-                                           arguments: CompiledFilter.arguments(compiled, [:]))
+                                           arguments: CompiledFilter.arguments(compiled, [:], db: db))
             // Only read the params or metrics when a column needs them.
             var params = paramSlot.isEmpty ? nil : KeyedCursor(try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("export_params"))))
             var metrics = metricSlot.isEmpty ? nil : KeyedCursor(try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("export_metrics"))))

@@ -3,12 +3,12 @@ import GRDB
 extension Store {
     /// Metric keys recorded in the database, sorted.
     public func metricKeys() throws -> [String] {
-        try pool.read { db in try String.fetchAll(db.cachedStatement(sql: SQLText.query("metric_keys"))) }
+        try read { db in try String.fetchAll(db.cachedStatement(sql: SQLText.query("metric_keys"))) }
     }
 
     /// Param keys recorded in the database, sorted.
     public func paramKeys() throws -> [String] {
-        try pool.read { db in try String.fetchAll(db.cachedStatement(sql: SQLText.query("param_keys"))) }
+        try read { db in try String.fetchAll(db.cachedStatement(sql: SQLText.query("param_keys"))) }
     }
 
     /// The vocabulary's metrics (in its order), then any other key the database holds (sorted).

@@ -17,9 +17,9 @@ extension Store {
 
     func leaderboard(metric: String, ascending: Bool?, compiled: CompiledFilter?, limit: Int) throws -> ResultTable {
         let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
-        let fetched = try pool.read { db in
+        let fetched = try read { db in
             try ResultTable.fetch(db, sql: SQLText.query("leaderboard", filter: compiled, ascending: ascending),
-                                  arguments: CompiledFilter.arguments(compiled, ["metric": metric, "limit": max(limit, 0)]))
+                                  arguments: CompiledFilter.arguments(compiled, ["metric": metric, "limit": max(limit, 0)], db: db))
         }
         // fetched: run, name, method, value, then the headline metrics.
         let headline = MetricVocabulary.headline

@@ -36,11 +36,11 @@ extension Store {
         try requireKnownMetric(y)
         let compiled = try CompiledFilter.compile(filter)
         let d = directions ?? .known(x: x, y: y)
-        var table = try pool.read { db in
+        var table = try read { db in
             try ResultTable.fetch(db, sql: SQLText.query("pareto", filter: compiled), arguments: CompiledFilter.arguments(compiled, [
                 "x": x, "y": y, "x_sign": d.xLowerIsBetter ? 1 : -1, "y_sign": d.yHigherIsBetter ? 1 : -1,
                 "per_method": perMethod, "all_points": allPoints,
-            ]))
+            ], db: db))
         }
         table.columns = ["run", "name", "method", x, x == y ? y + "_y" : y, "frontier"]
         if !allPoints {

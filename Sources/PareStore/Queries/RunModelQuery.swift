@@ -11,7 +11,7 @@ public struct RunModelInfo: Sendable {
 extension Store {
     /// The run's status and base-model architecture (`queries/run_base_model.sql`).
     public func modelInfo(run id: Int64) throws -> RunModelInfo {
-        try pool.read { db in
+        try read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: SQLText.query("run_base_model")), arguments: ["run_id": id])
             else { throw try Store.unknownRun(db, id) }
             return RunModelInfo(status: row["status"], error: row["error"], baseArchJSON: row["arch"])

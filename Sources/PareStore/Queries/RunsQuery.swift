@@ -7,9 +7,9 @@ extension Store {
     ///   - limit: at most this many runs; nil for all.
     public func runs(filter: String? = nil, limit: Int? = nil) throws -> ResultTable {
         let compiled = try CompiledFilter.compile(filter)
-        return try pool.read { db in
+        return try read { db in
             try ResultTable.fetch(db, sql: SQLText.query("runs", filter: compiled),
-                                  arguments: CompiledFilter.arguments(compiled, ["limit": limit ?? -1]))
+                                  arguments: CompiledFilter.arguments(compiled, ["limit": limit ?? -1], db: db))
         }
     }
 }

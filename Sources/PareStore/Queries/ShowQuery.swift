@@ -29,8 +29,9 @@ public struct RunDetail: Sendable {
 extension Store {
     /// One run: its row, params, metrics, tensors, notes and error (`queries/show_*.sql`).
     public func show(run id: Int64) throws -> RunDetail {
-        try pool.read { db in
-            let runTable = try ResultTable.fetch(db, sql: SQLText.query("show_run"), arguments: ["run_id": id])
+        try read { db in
+            let runTable = try ResultTable.fetch(db, sql: SQLText.query("show_run"),
+                                                 arguments: ["run_id": id, "interrupted": try Store.interruptedArgument(db)])
             guard let row = runTable.rows.first else { throw try Store.unknownRun(db, id) }
             var fields: [(name: String, value: TableValue)] = []
             var notes: [String] = []

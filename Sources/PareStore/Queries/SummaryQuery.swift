@@ -11,9 +11,9 @@ extension Store {
         try requireKnownMetric(metric)
         let compiled = try CompiledFilter.compile(filter)
         let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
-        var table = try pool.read { db in
+        var table = try read { db in
             try ResultTable.fetch(db, sql: SQLText.query("summary", filter: compiled, ascending: ascending),
-                                  arguments: CompiledFilter.arguments(compiled, ["metric": metric]))
+                                  arguments: CompiledFilter.arguments(compiled, ["metric": metric], db: db))
         }
         table.columns[3] = metric
         if let repeated = table.columns.indices.dropFirst(4).first(where: { table.columns[$0] == metric }) {

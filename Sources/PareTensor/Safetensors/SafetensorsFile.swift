@@ -49,18 +49,15 @@ public struct SafetensorsFile: Sendable {
 
     public static func read(contentsOf url: URL) throws -> SafetensorsFile {
         let source = url.path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
-            throw SafetensorsError("Cannot read safetensors file \(source): no such file; check the path.")
-        }
-        guard !isDirectory.boolValue else {
-            throw SafetensorsError("Cannot read safetensors file \(source): it is a directory, not a file.")
-        }
         let data: Data
         do {
+            try InputFile.check(source)
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            throw SafetensorsError("Cannot read safetensors file \(source): \(Self.ioReason(error)).")
+            if !FileManager.default.fileExists(atPath: source) {
+                throw SafetensorsError("Cannot read safetensors file \(source): no such file; check the path.")
+            }
+            throw SafetensorsError("Cannot read safetensors file \(source): \(InputFile.reason(error)).")
         }
         return try read(bytes: [UInt8](data), source: source)
     }
@@ -213,17 +210,6 @@ public struct SafetensorsFile: Sendable {
         }.joined(separator: ",") + "]"
     }
 
-    /// The operating system's reason for an I/O error, without trailing punctuation.
-    static func ioReason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        var text = ns.localizedFailureReason ?? ns.localizedDescription
-        while text.hasSuffix(".") { text.removeLast() }
-        return text
-    }
-
     // MARK: Writing
 
     /// The file's bytes: tensors laid out contiguously in `tensors` order; a compact header with
@@ -274,25 +260,9 @@ public struct SafetensorsFile: Sendable {
         return out
     }
 
-    /// Writes the file atomically: to a temporary file beside `url`, then renamed over it.
-    public func write(to url: URL) throws {
-        let bytes = serialized()
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw SafetensorsError("Cannot write safetensors file \(url.path): the directory \(directory.path) does not exist.")
-        }
-        do {
-            try Data(bytes).write(to: temporary)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafetensorsError("Cannot write safetensors file \(url.path): \(Self.ioReason(error)).")
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafetensorsError("Cannot write safetensors file \(url.path): renaming the temporary file failed (\(reason)).")
-        }
+    /// Writes the file whole or not at all (`OutputFile`): never over a directory or over one
+    /// of the `protected` files (the database, the command's inputs).
+    public func write(to url: URL, protecting protected: [ProtectedPath] = []) throws {
+        try OutputFile.write(serialized(), to: url.path, protecting: protected)
     }
 }
