@@ -249,6 +249,15 @@ public enum Pipeline {
                                  name: run.request.name, parentRunID: nil)
     }
 
+    /// Every stage's run row as it would be written (parents unknown): a sweep discards the
+    /// interrupted attempts of each before recording the point again.
+    static func stageRunStarts(_ run: Prepared) -> [RunStart] {
+        run.methods.indices.map { i in
+            Recorder.runStart(method: run.methods[i].name, config: config(of: i, spec: run.spec, methods: run.methods),
+                              base: run.base, data: run.data, request: run.request, name: run.request.name, parentRunID: nil)
+        }
+    }
+
     /// Records every stage in order; returns the stage run ids (the last is the pipeline's
     /// result). A failing stage is marked failed and the error rethrown; earlier stages stay
     /// finished (each is a complete run of its own).

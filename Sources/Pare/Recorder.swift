@@ -82,8 +82,15 @@ public enum Recorder {
         for method in methods { try method.validate(base.model, context: context) }
     }
 
-    /// The base model and datasets of a request, checked against each other.
+    /// The base model and datasets of a request, checked against each other (and the names
+    /// the run will be recorded under).
     static func loadInputs(_ request: RecordRequest) throws -> (ModelIO.Loaded, RunData) {
+        if request.experiment.allSatisfy(\.isWhitespace) {
+            throw PareError("--experiment is empty; name the experiment (the default is \"default\").")
+        }
+        if let name = request.name, name.allSatisfy(\.isWhitespace) {
+            throw PareError("--name is empty; give the run a name or leave --name out.")
+        }
         let base = try ModelIO.load(contentsOf: URL(fileURLWithPath: request.modelPath), arch: request.arch)
         let data = try RunData.load(train: request.trainPath, test: request.testPath,
                                     calibration: request.calibrationPath, seed: request.seed)

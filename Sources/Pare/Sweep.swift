@@ -32,7 +32,9 @@ public struct SweepRequest: Sendable {
 /// its default, the seed; for a pipeline the last stage's config, which includes every earlier
 /// stage's), in the same experiment, on the same base model (weights hash) and the same train,
 /// test and calibration datasets (content hashes; an absent one matches only absent). Failed
-/// or running (interrupted) runs of that identity do not count, so a rerun retries them.
+/// or interrupted runs of that identity do not count, so a rerun retries them; an interrupted
+/// attempt (its process died or was stopped by a signal) is deleted as the point is recorded
+/// again, so the point has one row, not two.
 public enum Sweep {
     /// Parses `key=v1,v2,…`. Values are split on ','; a value list containing '|' is split on
     /// '|' instead, so a value may itself hold commas: `layers=fc1,fc2|fc3` is two points,
@@ -182,6 +184,7 @@ public enum Sweep {
             let label = "\(recordedSoFar + 1)/\(todo) \(point.label)"
             var started: [Int64] = []
             do {
+                try store.discardInterruptedAttempts(like: Pipeline.stageRunStarts(point.run))
                 let ids = try Pipeline.record(point.run, store: store,
                                               progress: { f, _ in progress((offset + f) / total, label) },
                                               onRunStarted: { started.append($0); onRunStarted($0) })

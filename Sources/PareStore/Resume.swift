@@ -24,6 +24,28 @@ extension Store {
         }
     }
 
+    /// Deletes the interrupted attempts (see queries/interrupted_runs_by_identity.sql) with the
+    /// identity of any of `starts` — a sweep re-records such a point, so one row stands for it.
+    /// Returns the deleted run ids.
+    @discardableResult
+    public func discardInterruptedAttempts(like starts: [RunStart]) throws -> [Int64] {
+        let hashes = try starts.map { try Self.configHash(of: $0) }
+        return try write { db in
+            let interrupted = try Self.interruptedArgument(db)
+            var deleted: [Int64] = []
+            for (start, hash) in zip(starts, hashes) {
+                let ids = try Int64.fetchAll(db.cachedStatement(sql: SQLText.query("interrupted_runs_by_identity")), arguments: [
+                    "config_hash": hash, "experiment": start.experiment, "interrupted": interrupted,
+                    "base_model_hash": start.baseModel?.hash, "train_dataset_hash": start.train?.hash,
+                    "test_dataset_hash": start.test?.hash, "calib_dataset_hash": start.calib?.hash,
+                ])
+                for id in ids { try RunWriter.execute(db, "delete_run", ["id": id]) }
+                deleted += ids
+            }
+            return deleted
+        }
+    }
+
     /// Final (step 0) metrics of a run by key (NaN where stored as NULL).
     public func finalMetrics(run id: Int64) throws -> [String: Double] {
         try read { db in

@@ -44,13 +44,22 @@ import Testing
         #expect(second.stderr.contains("skipped 2 already recorded, recording 0"))
         #expect(second.stdout.contains("1,skipped,4,"))
 
-        // An interrupted run is recorded failed: the rerun records only that point again.
+        // An interrupted run (reaped as failed): the rerun records only that point again, and
+        // the interrupted attempt's row gives way to the new one, so the point has one row.
         let queue = try DatabaseQueue(path: cli.db)
-        try queue.write { try $0.execute(sql: "UPDATE runs SET status = 'failed', error = 'interrupted' WHERE id = 2") }
+        try queue.write {
+            try $0.execute(sql: "UPDATE runs SET status = 'failed', error = 'interrupted: the recording process died' WHERE id = 2")
+        }
         let third = try sweep(cli, args)
         #expect(third.stderr.contains("skipped 1 already recorded, recording 1"))
         #expect(third.stdout.contains("3,recorded,8,"))
-        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 3)
+        #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT id FROM runs ORDER BY id") } == [1, 3])
+
+        // A run that failed for a reason of its own is retried but kept, with its error.
+        try queue.write { try $0.execute(sql: "UPDATE runs SET status = 'failed', error = 'bad luck' WHERE id = 3") }
+        let fourth = try sweep(cli, args)
+        #expect(fourth.stdout.contains("4,recorded,8,"))
+        #expect(try queue.read { try Int.fetchAll($0, sql: "SELECT id FROM runs ORDER BY id") } == [1, 3, 4])
     }
 
     @Test func pipelineRecordPrintsTheFinalRunAndStages() throws {

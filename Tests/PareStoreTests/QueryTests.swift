@@ -176,7 +176,7 @@ import GRDB
             let sql = SQLText.query("leaderboard", filter: filter, ascending: ascending)
             let plan = try store.pool.read { db in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql,
-                                 arguments: CompiledFilter.arguments(filter, ["metric": "accuracy", "limit": 10]))
+                                 arguments: CompiledFilter.arguments(filter, ["metric": "accuracy", "limit": 10], db: db))
                     .map { $0["detail"] as String }
             }
             #expect(plan.first?.contains("metrics_key_step_value") == true, "\(plan)")

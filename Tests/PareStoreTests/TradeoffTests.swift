@@ -257,9 +257,11 @@ func ints(_ column: [TableValue]?) -> [Int64] {
 }
 
 @Suite struct TradeoffPlanTests {
-    func plan(_ store: Store, _ sql: String, _ arguments: StatementArguments) throws -> [String] {
+    func plan(_ store: Store, _ sql: String, _ filter: CompiledFilter?,
+              _ base: [String: (any DatabaseValueConvertible)?]) throws -> [String] {
         try store.pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: CompiledFilter.arguments(filter, base, db: db))
+                .map { $0["detail"] as String }
         }
     }
 
@@ -278,18 +280,18 @@ func ints(_ column: [TableValue]?) -> [Int64] {
         _ = try store.record(start("none"), outcome(["accuracy": 0.9, "size_bytes": 10]))
         let filter = try CompiledFilter.compile("params.bits < 8 and metrics.accuracy - base.accuracy > -0.01")
 
-        let pareto = try plan(store, SQLText.query("pareto", filter: filter), CompiledFilter.arguments(filter, [
-            "x": "size_bytes", "y": "accuracy", "x_sign": 1, "y_sign": 1, "per_method": 1, "all_points": 0]))
+        let pareto = try plan(store, SQLText.query("pareto", filter: filter), filter, [
+            "x": "size_bytes", "y": "accuracy", "x_sign": 1, "y_sign": 1, "per_method": 1, "all_points": 0])
         #expect(pareto.contains { $0.contains("mx USING COVERING INDEX metrics_key_step_value") }, "\(pareto)")
         expectNoTableScan(pareto)
 
         let summary = try plan(store, SQLText.query("summary", filter: filter, ascending: false),
-                               CompiledFilter.arguments(filter, ["metric": "accuracy"]))
+                               filter, ["metric": "accuracy"])
         #expect(summary.contains { $0.contains("m USING COVERING INDEX metrics_key_step_value") }, "\(summary)")
         #expect(summary.contains { $0.contains("b USING COVERING INDEX runs_base_model") }, "\(summary)")
         expectNoTableScan(summary)
 
-        let runs = try plan(store, SQLText.query("runs", filter: filter), CompiledFilter.arguments(filter, ["limit": -1]))
+        let runs = try plan(store, SQLText.query("runs", filter: filter), filter, ["limit": -1])
         #expect(runs.contains { $0.contains("b USING COVERING INDEX runs_base_model") }, "\(runs)")
     }
 }

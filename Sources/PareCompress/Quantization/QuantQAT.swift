@@ -43,7 +43,7 @@ public struct QuantQAT: CompressionMethod {
         let (net, quantizer, curves) = try train(model, context: context)
         var notes: [String] = []
         if bits < 8 {
-            notes.append("weights hold \(bits)-bit codes (−\(1 << (bits - 1))…\((1 << (bits - 1)) - 1)) stored one per byte in the int8-static encoding")
+            notes.append("weights hold \(bits)-bit codes (−\(1 << (bits - 1))…\((1 << (bits - 1)) - 1)), packed \(bits) bits each in the int8-static encoding (weight_bits meta)")
         }
         return CompressionResult(model: quantizer.convert(net), notes: notes, curves: curves)
     }

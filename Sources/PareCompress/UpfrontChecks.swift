@@ -1,0 +1,79 @@
+import PareNN
+import PareTensor
+
+// The checks each method's `compress` would make on the base model's shapes and the data it
+// was given, made by `validate` before anything is recorded: a missing --calib or --train, a
+// group size, rank or N:M group that does not fit a selected layer. (`compress` keeps making
+// them too: in a pipeline a later stage sees the earlier stages' model.)
+
+extension WandaPruning {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        _ = try layers.indices(in: model, method: Self.name)
+        _ = try Calibration.require(context, for: Self.name, model: model)
+    }
+}
+
+extension SparseGPTPruning {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        let selected = try layers.indices(in: model, method: Self.name)
+        _ = try Calibration.require(context, for: Self.name, model: model)
+        if case .nm(_, let m) = pattern { try NMPruning.checkWidths(model, selected, m: m, method: Self.name) }
+    }
+}
+
+extension NMPruning {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        try Self.checkWidths(model, try layers.indices(in: model, method: Self.name), m: m, method: Self.name)
+    }
+}
+
+extension QuantWeight {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        for i in try layers.indices(in: model, method: Self.name) {
+            _ = try options.granularity(for: model.layers[i], method: Self.name)
+        }
+    }
+}
+
+extension QuantGPTQ {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        let selected = try layers.indices(in: model, method: Self.name)
+        _ = try Calibration.require(context, for: Self.name, model: model)
+        for i in selected { _ = try options.granularity(for: model.layers[i], method: Self.name) }
+    }
+}
+
+extension QuantStatic {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        _ = try layers.indices(in: model, method: Self.name)
+        _ = try Calibration.require(context, for: Self.name, model: model)
+    }
+}
+
+extension QuantSmooth {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        _ = try layers.indices(in: model, method: Self.name)
+        _ = try Calibration.require(context, for: Self.name, model: model)
+    }
+}
+
+extension QuantQAT {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        _ = try layers.indices(in: model, method: Self.name)
+        _ = try TrainingData.require(context, for: Self.name, purpose: "quantization-aware training", model: model)
+    }
+}
+
+extension LowRankSVD {
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        let selected = try layers.indices(in: model, method: Self.name)
+        if finetuneEpochs > 0 {
+            _ = try TrainingData.require(context, for: Self.name, purpose: "fine-tuning (finetune_epochs=\(finetuneEpochs))", model: model)
+        }
+        guard case .rank = rule else { return }
+        for i in selected {
+            let layer = model.layers[i]
+            _ = try Self.rank(for: rule, layer: layer.name, rows: layer.outFeatures, columns: layer.inFeatures) { [] }
+        }
+    }
+}
