@@ -31,7 +31,16 @@ final class ReadConnection: @unchecked Sendable {
         }
     }
 
+    /// Runs a read; SQLite's errors become one sentence about the file (never the SQL).
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try unmappedRead(body)
+        } catch let error as DatabaseError {
+            throw StoreError.from(error, path: path)
+        }
+    }
+
+    private func unmappedRead<T>(_ body: (Database) throws -> T) throws -> T {
         guard let immutable else { return try sharedQueue().read(body) }
         let before = FileState(path)
         do {

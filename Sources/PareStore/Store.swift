@@ -38,7 +38,13 @@ public final class Store: Sendable {
         var reaped: [Int64] = []
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !create { throw StoreError.missing(path: path) }
-        if exists { try Self.checkFile(path) }
+        if exists {
+            try Self.checkFile(path)
+            // Another application's file or a newer Pare's is refused before a writer opens it.
+            if let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 {
+                _ = try ReadConnection(path: path).read { db in try Self.checkPare(db, path: path) }
+            }
+        }
 
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeout)

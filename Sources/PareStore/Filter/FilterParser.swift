@@ -360,6 +360,7 @@ private struct Parser {
         switch token.kind {
         case .number(let text):
             guard let d = Double(text) else { throw FilterError("malformed number '\(text)'", column: token.column) }
+            guard d.isFinite else { throw FilterError("the number '\(text)' is beyond the range of a 64-bit float", column: token.column) }
             literal = FilterLiteral(kind: .number, text: text, number: d, column: token.column)
         case .string(let s):
             literal = FilterLiteral(kind: .string, text: s, number: FilterLiteral.number(fromText: s), column: token.column)

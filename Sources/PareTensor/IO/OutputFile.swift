@@ -63,6 +63,9 @@ public enum OutputFile {
         } else if lstat(path, &info) == 0 {
             throw OutputFileError("cannot write \(path): it is a symbolic link to a file that does not exist.")
         }
+        for p in protected where canonical(p.path) == canonical(target) {
+            throw OutputFileError("cannot write \(path): it is \(p.role) (\(p.path)); choose another output path.")
+        }
         let folder = URL(fileURLWithPath: target).deletingLastPathComponent().path
         var folderInfo = stat()
         guard stat(folder, &folderInfo) == 0, folderInfo.st_mode & S_IFMT == S_IFDIR else {
@@ -102,6 +105,15 @@ public enum OutputFile {
     public static func write(_ bytes: some Sequence<UInt8>, to path: String, protecting protected: [ProtectedPath] = []) throws {
         let data = Data(bytes)
         try write(to: path, protecting: protected) { handle in try handle.write(contentsOf: data) }
+    }
+
+    /// The path with its folder's symlinks resolved, for comparing files that may not exist yet.
+    static func canonical(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let folder = url.deletingLastPathComponent().path
+        guard let real = realpath(folder, nil) else { return url.path }
+        defer { free(real) }
+        return URL(fileURLWithPath: String(cString: real)).appending(path: url.lastPathComponent).path
     }
 
     static func reason(_ code: Int32) -> String {
