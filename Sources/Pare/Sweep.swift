@@ -183,8 +183,11 @@ public enum Sweep {
             let offset = Double(recordedSoFar), total = Double(max(todo, 1))
             let label = "\(recordedSoFar + 1)/\(todo) \(point.label)"
             var started: [Int64] = []
+            // Earlier interrupted attempts at this point give way once the new attempt has its
+            // own row (deleted after, not before, so their ids are never reused).
+            let earlier = try store.interruptedAttempts(like: Pipeline.stageRunStarts(point.run))
+            defer { _ = try? store.deleteRuns(earlier) }
             do {
-                try store.discardInterruptedAttempts(like: Pipeline.stageRunStarts(point.run))
                 let ids = try Pipeline.record(point.run, store: store,
                                               progress: { f, _ in progress((offset + f) / total, label) },
                                               onRunStarted: { started.append($0); onRunStarted($0) })

@@ -24,25 +24,29 @@ extension Store {
         }
     }
 
-    /// Deletes the interrupted attempts (see queries/interrupted_runs_by_identity.sql) with the
-    /// identity of any of `starts` — a sweep re-records such a point, so one row stands for it.
-    /// Returns the deleted run ids.
-    @discardableResult
-    public func discardInterruptedAttempts(like starts: [RunStart]) throws -> [Int64] {
+    /// The interrupted attempts (see queries/interrupted_runs_by_identity.sql) with the identity
+    /// of any of `starts`: a sweep re-records such a point and then deletes them, so one row
+    /// stands for it.
+    public func interruptedAttempts(like starts: [RunStart]) throws -> [Int64] {
         let hashes = try starts.map { try Self.configHash(of: $0) }
-        return try write { db in
+        return try read { db in
             let interrupted = try Self.interruptedArgument(db)
-            var deleted: [Int64] = []
-            for (start, hash) in zip(starts, hashes) {
-                let ids = try Int64.fetchAll(db.cachedStatement(sql: SQLText.query("interrupted_runs_by_identity")), arguments: [
+            return try zip(starts, hashes).flatMap { start, hash in
+                try Int64.fetchAll(db.cachedStatement(sql: SQLText.query("interrupted_runs_by_identity")), arguments: [
                     "config_hash": hash, "experiment": start.experiment, "interrupted": interrupted,
                     "base_model_hash": start.baseModel?.hash, "train_dataset_hash": start.train?.hash,
                     "test_dataset_hash": start.test?.hash, "calib_dataset_hash": start.calib?.hash,
                 ])
-                for id in ids { try RunWriter.execute(db, "delete_run", ["id": id]) }
-                deleted += ids
             }
-            return deleted
+        }
+    }
+
+    /// Deletes runs (with their params, metrics and tensors) in one transaction; a run that a
+    /// later pipeline stage names as its parent is kept.
+    public func deleteRuns(_ ids: [Int64]) throws {
+        guard !ids.isEmpty else { return }
+        try write { db in
+            for id in ids { try RunWriter.execute(db, "delete_run", ["id": id]) }
         }
     }
 
