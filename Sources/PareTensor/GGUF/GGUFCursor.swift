@@ -46,10 +46,13 @@ struct GGUFCursor {
     }
 
     /// Refuses a count of items that could not fit in the bytes left (each item taking at least
-    /// `minimumSize` bytes), before anything is allocated for them.
+    /// `minimumSize` bytes), before anything is allocated for them. A count beyond 2^32 is called
+    /// absurd (no GGUF holds that many tensors, keys or array elements); a smaller one most
+    /// likely means the file was cut short.
     func checkCount(_ count: UInt64, minimumSize: Int, _ what: @autoclosure () -> String) throws(GGUFError) {
         guard count <= UInt64(remaining / max(minimumSize, 1)) else {
-            throw GGUFError(.absurdCount, "\(source) is corrupt: it claims \(count) \(what()), more than the \(remaining) bytes left in the file could hold.")
+            throw GGUFError(count > UInt64(UInt32.max) ? .absurdCount : .truncated,
+                            "\(source) is truncated or corrupt: it claims \(count) \(what()), more than the \(remaining) bytes left in the file could hold.")
         }
     }
 }
