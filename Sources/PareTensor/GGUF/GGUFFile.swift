@@ -101,8 +101,8 @@ public struct GGUFFile: Sendable {
             let (start, overflow1) = dataOffset.addingReportingOverflow(info.offset)
             let (end, overflow2) = start.addingReportingOverflow(info.byteCount)
             guard !overflow1, !overflow2, end <= storage.bytes.count else {
-                let where_ = overflow1 || overflow2 ? "at offset \(info.offset)" : "at bytes \(start)..<\(end)"
-                throw GGUFError(.tensorOutOfBounds, "\(source) is truncated or corrupt: tensor '\(info.name)' (\(info.type.name), shape \(info.shape)) lies \(where_), past the file's end at byte \(storage.bytes.count).")
+                let location = overflow1 || overflow2 ? "at offset \(info.offset)" : "at bytes \(start)..<\(end)"
+                throw GGUFError(.tensorOutOfBounds, "\(source) is truncated or corrupt: tensor '\(info.name)' (\(info.type.name), shape \(info.shape)) lies \(location), past the file's end at byte \(storage.bytes.count).")
             }
         }
 

@@ -7,7 +7,8 @@ import Darwin
 
 /// The bytes of a GGUF file: memory-mapped read-only (so opening a 100 MB model touches only the
 /// header's pages, and a tensor's pages are read when it is decoded), or a private copy of bytes
-/// handed in by a caller. Immutable once made, so sharing it across threads is safe.
+/// handed in by a caller. Immutable once made, so sharing it across threads is safe. (As with
+/// any mapping, another process shrinking the file while it is open would fault on access.)
 final class GGUFStorage: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     private let mapped: Bool
