@@ -222,9 +222,9 @@ import Testing
     @Test func simdDecodersEqualScalarReferences() {
         var rng = TestRNG(11)
         let cases: [(Int, [Int], (UnsafeRawPointer, Int, UnsafeMutablePointer<Float>) -> Void, (UnsafeRawPointer, Int, UnsafeMutablePointer<Float>) -> Void)] = [
-            (34, [1], GGMLBlocks.Q8_0.dequantize, GGMLBlocks.Q8_0.dequantizeScalar),
-            (18, [1], GGMLBlocks.Q4_0.dequantize, GGMLBlocks.Q4_0.dequantizeScalar),
-            (20, [1, 3], GGMLBlocks.Q4_1.dequantize, GGMLBlocks.Q4_1.dequantizeScalar),
+            (34, [1], GGMLBlocks.Q8_0.dequantizeSIMD, GGMLBlocks.Q8_0.dequantizeScalar),
+            (18, [1], GGMLBlocks.Q4_0.dequantizeSIMD, GGMLBlocks.Q4_0.dequantizeScalar),
+            (20, [1, 3], GGMLBlocks.Q4_1.dequantizeSIMD, GGMLBlocks.Q4_1.dequantizeScalar),
         ]
         for (typeSize, halfHighBytes, simd, scalar) in cases {
             let blocks = 50

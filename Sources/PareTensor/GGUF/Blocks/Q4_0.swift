@@ -7,6 +7,15 @@ extension GGMLBlocks {
         public static let type = GGMLType.q4_0
 
         public static func dequantize(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
+            #if DEBUG
+            // Unoptimized, SIMD types go through generic code and run 2–4.5× slower than the scalar loop.
+            dequantizeScalar(source, blocks: blocks, into: destination)
+            #else
+            dequantizeSIMD(source, blocks: blocks, into: destination)
+            #endif
+        }
+
+        static func dequantizeSIMD(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
             for b in 0 ..< blocks {
                 let block = source + b * 18
                 let out = destination + b * 32
@@ -17,7 +26,7 @@ extension GGMLBlocks {
             }
         }
 
-        /// The scalar reference `dequantize` must equal.
+        /// The scalar reference the SIMD path must equal (and the path of unoptimized builds).
         static func dequantizeScalar(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
             for b in 0 ..< blocks {
                 let block = source + b * 18
