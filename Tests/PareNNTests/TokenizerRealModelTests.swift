@@ -7,8 +7,9 @@ import Testing
 @Suite struct TokenizerRealModelTests {
     static let miniLM = "all-MiniLM-L6-v2/tokenizer.json"
     static let smolDump = "smollm2/tokenizer-dump.json"
-    static let smolJSON = "smollm2/tokenizer.json"
-    static let smolLines = "smollm2/emma-hf-ids.json"
+    static let smolJSON = "smollm2/tokenizer-hf.json"
+    static let smolLines = "smollm2/hf-reference-ids.json"
+    static let miniLines = "all-MiniLM-L6-v2/hf-reference-ids.json"
     static let emma = "austen/emma.txt"
     static let emmaFirst20 = [3709, 7227, 198, 198, 3087, 12405, 33015, 22342, 198, 70, 7113, 69, 3945, 339, 16506, 198, 5229, 41958, 339, 1116]
 
@@ -20,6 +21,11 @@ import Testing
         #expect(t.padID == 0 && t.unknownID == 100)
         #expect((t as? WordPieceTokenizer)?.fileMaxLength == 128)
         #expect(t.decode(t.encode("This is an example sentence"), skipSpecialTokens: true) == "this is an example sentence")
+        // BERT's bare vocab.txt gives the same ids.
+        let plain = try WordPieceTokenizer(vocabFile: PareCache.url("all-MiniLM-L6-v2/vocab.txt"))
+        #expect(plain.vocabularySize == 30522)
+        #expect(plain.encode("This is an example sentence") == [101, 2023, 2003, 2019, 2742, 6251, 102])
+        #expect(plain.encode("A man is eating a piece of bread.") == t.encode("A man is eating a piece of bread."))
     }
 
     /// The GGUF's tokenizer, read by the PyPI gguf package into a dump until the Swift GGUF reader lands.
@@ -56,19 +62,36 @@ import Testing
         #expect(t.decode(ids) == text)
     }
 
-    /// Every one of the first lines of emma against Hugging Face's `tokenizers` on the same vocabulary.
-    @Test(.enabled(if: PareCache.has(smolDump) && PareCache.has(emma) && PareCache.has(smolLines)))
-    func smolLM2EmmaLinesMatchHuggingFace() throws {
-        let t = try Self.smolLM2()
-        let reference = (try JSONSerialization.jsonObject(with: Data(contentsOf: PareCache.url(Self.smolLines))) as! [String: Any])["lines"] as! [[Int]]
-        let lines = try TokenizerText.load(contentsOf: PareCache.url(Self.emma)).split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(reference.count >= 1000)
+    /// Texts and their ids as Hugging Face's `tokenizers` encodes them (a reference script's output).
+    static func reference(_ relative: String) throws -> [(text: String, ids: [Int])] {
+        let d = try JSONSerialization.jsonObject(with: Data(contentsOf: PareCache.url(relative))) as! [String: Any]
+        return zip(d["texts"] as! [String], d["ids"] as! [[Int]]).map { ($0, $1) }
+    }
+
+    static func expectSame(_ t: any Tokenizer, _ cases: [(text: String, ids: [Int])], addSpecialTokens: Bool) {
+        #expect(cases.count >= 1000)
         var mismatches = 0
-        for (line, expected) in zip(lines, reference) where t.encode(String(line)) != expected {
-            mismatches += 1
-            if mismatches <= 3 { Issue.record("line \(line.debugDescription): \(t.encode(String(line))) vs \(expected)") }
+        for c in cases {
+            let got = t.encode(c.text, addSpecialTokens: addSpecialTokens, maxLength: nil)
+            if got != c.ids {
+                mismatches += 1
+                if mismatches <= 3 { Issue.record("\(c.text.debugDescription): \(got) vs \(c.ids)") }
+            }
         }
         #expect(mismatches == 0)
+    }
+
+    /// The first thousands of lines of emma and the VADER snippets against Hugging Face's
+    /// `tokenizers` on the same vocabulary: every line's ids identical.
+    @Test(.enabled(if: PareCache.has(smolDump) && PareCache.has(smolLines)))
+    func smolLM2LinesMatchHuggingFace() throws {
+        Self.expectSame(try Self.smolLM2(), try Self.reference(Self.smolLines), addSpecialTokens: false)
+    }
+
+    @Test(.enabled(if: PareCache.has(miniLM) && PareCache.has(miniLines)))
+    func miniLMLinesMatchHuggingFace() throws {
+        let t = try TokenizerLoader.load(tokenizerJSON: PareCache.url(Self.miniLM))
+        Self.expectSame(t, try Self.reference(Self.miniLines), addSpecialTokens: true)
     }
 
     /// The same vocabulary saved as a Hugging Face tokenizer.json goes through the JSON loader.

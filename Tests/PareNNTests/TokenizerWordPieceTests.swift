@@ -41,6 +41,21 @@ import Testing
         #expect(t.decode([2, 4, 5, 6, 7, 3], skipSpecialTokens: true) == "unaffable!")
     }
 
+    @Test func vocabTXTAndDirectoryLoading() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pare-wp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: TokenizerError.self) { try TokenizerLoader.load(directory: dir) }
+        try Data("[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\nun\r\n##aff\r\n##able\r\n".utf8).write(to: dir.appendingPathComponent("vocab.txt"))
+        let t = try TokenizerLoader.load(directory: dir)
+        #expect(t.vocabularySize == 7)
+        #expect(t.encode("Unaffable") == [2, 4, 5, 6, 3])
+        try Data([0x61, 0xFF, 0x0A]).write(to: dir.appendingPathComponent("vocab.txt"))
+        #expect(throws: TokenizerError.invalidUTF8(source: dir.appendingPathComponent("vocab.txt").path, byteOffset: 1)) {
+            try TokenizerLoader.load(directory: dir)
+        }
+    }
+
     @Test func normalizerFollowsBERT() {
         let n = BertNormalizer()
         #expect(n.normalize("Héllo\tWORLD\u{0}\u{7}") == "hello world")

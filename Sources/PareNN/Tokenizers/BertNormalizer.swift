@@ -27,7 +27,8 @@ public struct BertNormalizer: Sendable, Equatable {
             v.append(s)
         }
         var out = String(v)
-        if stripAccents ?? lowercase {
+        // NFD leaves ASCII as it is: skip it for the common all-ASCII text.
+        if stripAccents ?? lowercase, !out.utf8.allSatisfy({ $0 < 0x80 }) {
             var stripped = String.UnicodeScalarView()
             for s in out.decomposedStringWithCanonicalMapping.unicodeScalars where s.properties.generalCategory != .nonspacingMark {
                 stripped.append(s)

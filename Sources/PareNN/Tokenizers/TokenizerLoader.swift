@@ -13,6 +13,16 @@ public enum TokenizerLoader {
         return try load(tokenizerJSON: data, source: url.path)
     }
 
+    /// A model directory's tokenizer: its tokenizer.json, else (BERT) its vocab.txt with BERT's
+    /// lower-casing defaults.
+    public static func load(directory: URL) throws(TokenizerError) -> any Tokenizer {
+        let json = directory.appendingPathComponent("tokenizer.json")
+        if FileManager.default.fileExists(atPath: json.path) { return try load(tokenizerJSON: json) }
+        let vocab = directory.appendingPathComponent("vocab.txt")
+        if FileManager.default.fileExists(atPath: vocab.path) { return try WordPieceTokenizer(vocabFile: vocab) }
+        throw .unreadable(source: directory.path, reason: "the directory has neither tokenizer.json nor vocab.txt")
+    }
+
     public static func load(tokenizerJSON data: Data, source: String) throws(TokenizerError) -> any Tokenizer {
         let root = try TokenizerJSON.parse(data, source: source)
         let model = try root.object("model")

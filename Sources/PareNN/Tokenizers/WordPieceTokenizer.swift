@@ -65,6 +65,15 @@ public struct WordPieceTokenizer: Tokenizer {
         self.fileMaxLength = fileMaxLength
     }
 
+    /// BERT's vocab.txt, one token per line (the line number from 0 is the id).
+    public init(vocabFile url: URL, normalizer: BertNormalizer = BertNormalizer()) throws(TokenizerError) {
+        let text = try TokenizerText.load(contentsOf: url)
+        // "\r\n" is one Character in Swift, so both line ends are named.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        try self.init(vocab: lines, normalizer: normalizer, source: url.path)
+    }
+
     public func token(for id: Int) -> String? { vocab.indices.contains(id) ? vocab[id] : nil }
     public func id(for token: String) -> Int? { idForToken[token] }
 
@@ -86,7 +95,15 @@ public struct WordPieceTokenizer: Tokenizer {
     }
 
     private func encodeText(_ text: String, into out: inout [Int]) {
-        for word in BertNormalizer.preTokenize(normalizer.normalize(text)) { encodeWord(word, into: &out) }
+        // Words repeat: a novel has a few thousand distinct ones among its hundreds of thousands.
+        var cache: [String: [Int]] = [:]
+        for word in BertNormalizer.preTokenize(normalizer.normalize(text)) {
+            if let ids = cache[word] { out.append(contentsOf: ids); continue }
+            var ids: [Int] = []
+            encodeWord(word, into: &ids)
+            cache[word] = ids
+            out.append(contentsOf: ids)
+        }
     }
 
     private func encodeWord(_ word: String, into out: inout [Int]) {
