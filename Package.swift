@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "PareSQL", path: ".",
                 exclude: ["Sources/PareTensor", "Sources/PareNN", "Sources/PareCompress", "Sources/PareStore",
                           "Sources/Pare", "Sources/pare", "Sources/PareBench", "Sources/EmbedSQLTool",
-                          "Sources/EmbedSQLPlugin", "Tests", "README.md", "data/README.md", "data/pareto-demo.svg"],
+                          "Sources/EmbedSQLPlugin", "Tests", "scripts", "README.md", "data/README.md", "data/pareto-demo.svg"],
                 sources: ["Sources/PareSQL"],
                 resources: [.process("migrations"), .process("queries"), .process("data/digits.csv")],
                 plugins: ["EmbedSQLPlugin"]),
