@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import PareTensor
+@testable import PareNN
+
+/// The real checkpoints of MODELS.md, from the cache directory; each test skips when its files
+/// are absent. The reference values are MODELS.md's (numpy fp32 / sentence-transformers).
+enum RealModels {
+    static let cache = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PARE_CACHE"]
+        ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/pare").path)
+    static let miniLM = cache.appendingPathComponent("all-MiniLM-L6-v2")
+    /// Written by scripts/fixtures/dequantize_smollm2_gguf.py until Pare reads GGUF itself.
+    static let smolWeights = cache.appendingPathComponent("smollm2/dequantized.safetensors")
+    static let smolConfig = cache.appendingPathComponent("smollm2/dequantized.config.json")
+
+    static var hasMiniLM: Bool {
+        FileManager.default.fileExists(atPath: miniLM.appendingPathComponent("model.safetensors").path)
+            && FileManager.default.fileExists(atPath: miniLM.appendingPathComponent("config.json").path)
+    }
+    static var hasSmolLM2: Bool {
+        FileManager.default.fileExists(atPath: smolWeights.path) && FileManager.default.fileExists(atPath: smolConfig.path)
+    }
+}
+
+@Suite(.serialized) struct TransformerRealModelTests {
+    @Test(.enabled(if: RealModels.hasMiniLM, "all-MiniLM-L6-v2 is not in the cache"))
+    func miniLMSentenceEmbeddingMatchesSentenceTransformers() throws {
+        guard case .encoder(let model) = try TransformerRegistry.load(directory: RealModels.miniLM) else {
+            Issue.record("MiniLM did not load as an encoder"); return
+        }
+        #expect(model.config.hiddenSize == 384 && model.layers.count == 6)
+        // "This is an example sentence"
+        let e = try model.sentenceEmbedding(tokens: [101, 2023, 2003, 2019, 2742, 6251, 102])
+        let want: [Float] = [0.067657, 0.063496, 0.048713, 0.079305, 0.037448, 0.002653, 0.039375, -0.007098]
+        for i in 0..<8 { #expect(abs(e[i] - want[i]) < 1e-4, "embedding[\(i)] = \(e[i]), want \(want[i])") }
+        // "A man is eating food." vs "A man is eating a piece of bread.", in one packed batch.
+        let pair = try model.sentenceEmbeddings(batch: [[101, 1037, 2158, 2003, 5983, 2833, 1012, 102],
+                                                        [101, 1037, 2158, 2003, 5983, 1037, 3538, 1997, 7852, 1012, 102]])
+        let cosine = zip(pair[0], pair[1]).reduce(0) { $0 + $1.0 * $1.1 }
+        #expect(abs(cosine - 0.7553) < 1e-4, "cosine \(cosine)")
+    }
+
+    @Test(.enabled(if: RealModels.hasSmolLM2, "the dequantized SmolLM2 is not in the cache (scripts/fixtures/dequantize_smollm2_gguf.py)"))
+    func smolLM2LogitsMatchNumpy() throws {
+        let tensors = try SafetensorsTensorProvider(contentsOf: RealModels.smolWeights)
+        guard case .decoder(let model) = try TransformerRegistry.load(configJSON: try Data(contentsOf: RealModels.smolConfig),
+                                                                       tensors: tensors) else {
+            Issue.record("SmolLM2 did not load as a decoder"); return
+        }
+        #expect(model.lmHeadIsTied && model.spec.kvHeads == 3 && model.spec.headDim == 64)
+        // "The capital of France is"
+        let tokens = [504, 3575, 282, 4649, 314]
+        let logits = try model.logits(tokens: tokens)
+        let last = Array(logits.data[(tokens.count - 1) * 49152..<tokens.count * 49152])
+        let top = last.indices.sorted { last[$0] > last[$1] }.prefix(5)
+        #expect(Array(top) == [7042, 260, 4528, 2250, 1315])
+        for (id, value) in zip([7042, 260, 4528, 2250, 1315], [17.3713, 14.8886, 13.2450, 13.0095, 12.9515] as [Float]) {
+            #expect(abs(last[id] - value) < 1e-4 * 20, "logit[\(id)] = \(last[id]), want \(value)")
+        }
+        let first8: [Float] = [1.6136, -11.8719, -7.9445, -9.3469, -10.0852, -10.8128, -3.9415, -10.8056]
+        for i in 0..<8 { #expect(abs(last[i] - first8[i]) < 1e-4 * 20, "logit[\(i)] = \(last[i]), want \(first8[i])") }
+
+        // The same last position through the KV cache, one token at a time.
+        var cache = model.makeCache()
+        var step = Tensor(zeros: [1, 1])
+        for t in tokens { step = try model.decode(token: t, cache: &cache) }
+        #expect(relativeError(step.data, last) < 1e-5)
+    }
+}
