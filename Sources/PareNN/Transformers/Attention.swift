@@ -46,9 +46,9 @@ public struct Attention: Sendable {
     func callAsFunction(_ x: Tensor, rotary: RotaryTable?, segments: [Range<Int>]? = nil,
                         cache: inout LayerKVCache?, observer: LinearInputObserver?) -> Tensor {
         let rows = x.rows
-        var q = query(x, observer: observer)
-        var k = key(x, observer: observer)
-        let v = value(x, observer: observer)
+        let qkv = siblingProjections([query, key, value], x, observer: observer)
+        var q = qkv[0], k = qkv[1]
+        let v = qkv[2]
         if let rotary {
             rotary.apply(to: &q, heads: heads)
             rotary.apply(to: &k, heads: kvHeads)

@@ -15,9 +15,10 @@ public struct GatedMLP: Sendable {
     }
 
     func callAsFunction(_ x: Tensor, observer: LinearInputObserver?) -> Tensor {
-        var g = gate(x, observer: observer)
+        let gu = siblingProjections([gate, up], x, observer: observer)
+        var g = gu[0]
         activation.apply(&g)
-        g.multiply(up(x, observer: observer))
+        g.multiply(gu[1])
         return down(g, observer: observer)
     }
 }

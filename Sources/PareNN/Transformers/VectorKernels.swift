@@ -9,15 +9,19 @@ enum VectorKernels {
     // MARK: exp
 
     /// e^x per lane, Cephes' single-precision range reduction and degree-5 polynomial
-    /// (about 1 ulp on [−87.3, 88.3]); below that the result flushes to 0, above it to +inf
-    /// (so 2ⁿ always has a normal exponent; softmax and SiLU never need more range).
+    /// (about 1 ulp). Inputs are clamped to [−87.3, 88.3], so 2ⁿ always has a normal exponent:
+    /// far below, the result is ~1e-38 rather than 0; far above, ~2e38 rather than +inf (softmax
+    /// and SiLU never need more range).
+    /// Only arithmetic and bit casts: Swift's generic SIMD float→int conversions and `rounded`
+    /// run element by element, so the rounding uses the 1.5·2²³ "magic number" instead.
     @inline(__always)
     static func exp(_ x: Vec) -> Vec {
-        let hi = Vec(repeating: 88.37626), lo = Vec(repeating: -87.33654)
-        var v = x.clamped(lowerBound: lo, upperBound: hi)
-        // n = round(x / ln 2); x − n·ln 2 in two parts so the reduction stays exact.
-        let n = (v * 1.442695040888963).rounded(.toNearestOrEven)
-        v = v - n * 0.693359375
+        let magic = Vec(repeating: 12_582_912)   // 1.5·2²³: adding it rounds to an integer
+        let v0 = pointwiseMin(pointwiseMax(x, Vec(repeating: -87.33654)), Vec(repeating: 88.37626))
+        // n = round(x / ln 2), held in the low mantissa bits of t; x − n·ln 2 in two exact parts.
+        let t = v0 * 1.442695040888963 + magic
+        let n = t - magic
+        var v = v0 - n * 0.693359375
         v = v + n * 2.12194440e-4
         var p = Vec(repeating: 1.9875691500e-4)
         p = p * v + 1.3981999507e-3
@@ -26,12 +30,10 @@ enum VectorKernels {
         p = p * v + 1.6666665459e-1
         p = p * v + 5.0000001201e-1
         let r = p * v * v + v + 1
-        // 2^n by building the exponent bits directly.
-        let bits = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        var out = r * unsafeBitCast(bits, to: Vec.self)
-        out.replace(with: 0, where: x .< lo)
-        out.replace(with: .infinity, where: x .> hi)
-        return out
+        // 2ⁿ by building the exponent bits directly: t's bits are magic's bits + n.
+        let nInt = unsafeBitCast(t, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((nInt &+ 127) &<< 23, to: Vec.self)
+        return r * scale
     }
 
     /// Scalar twin of `exp` for loop tails, so tails and bodies round identically.
