@@ -17,6 +17,7 @@ enum RealModels {
         FileManager.default.fileExists(atPath: miniLM.appendingPathComponent("model.safetensors").path)
             && FileManager.default.fileExists(atPath: miniLM.appendingPathComponent("config.json").path)
     }
+    static var longTestsWanted: Bool { ProcessInfo.processInfo.environment["PARE_LONG_TESTS"] != nil }
     static var hasSmolLM2: Bool {
         FileManager.default.fileExists(atPath: smolWeights.path) && FileManager.default.fileExists(atPath: smolConfig.path)
     }
@@ -65,5 +66,31 @@ enum RealModels {
         var step = Tensor(zeros: [1, 1])
         for t in tokens { step = try model.decode(token: t, cache: &cache) }
         #expect(relativeError(step.data, last) < 1e-5)
+    }
+
+    /// A 256-token window takes minutes in a debug build (the GEMM unoptimised), so this runs
+    /// only when asked: `PARE_LONG_TESTS=1 swift test -c release -Xswiftc -enable-testing`.
+    @Test(.enabled(if: RealModels.hasSmolLM2 && RealModels.longTestsWanted,
+                   "needs the dequantized SmolLM2 and PARE_LONG_TESTS=1"))
+    func smolLM2PerplexityOfEmmasFirstWindow() throws {
+        let tokens = try JSONDecoder().decode([Int].self, from: Data(contentsOf: Fixtures.url("transformers/emma_first256_smollm2_ids.json")))
+        #expect(tokens.count == 256 && tokens.prefix(5) == [3709, 7227, 198, 198, 3087])
+        let tensors = try SafetensorsTensorProvider(contentsOf: RealModels.smolWeights)
+        guard case .decoder(let model) = try TransformerRegistry.load(configJSON: try Data(contentsOf: RealModels.smolConfig),
+                                                                       tensors: tensors) else {
+            Issue.record("SmolLM2 did not load as a decoder"); return
+        }
+        let logits = try model.logits(tokens: tokens)
+        let vocab = model.spec.vocabSize
+        var nll = 0.0
+        for t in 0..<255 {
+            let row = logits.data[t * vocab..<(t + 1) * vocab]
+            let m = Double(row.max()!)
+            let logSumExp = m + Foundation.log(row.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) })
+            nll += logSumExp - Double(row[row.startIndex + tokens[t + 1]])
+        }
+        nll /= 255
+        #expect(abs(nll - 3.47049) < 1e-4, "mean NLL \(nll)")
+        #expect(abs(Foundation.exp(nll) - 32.153) < 5e-3, "perplexity \(Foundation.exp(nll))")
     }
 }
