@@ -133,6 +133,15 @@ import PareTensor
         }
     }
 
+    @Test func linearsAreSelectedByGlob() throws {
+        let model = try TransformerFixtures.decoder("llama_tiny_untied")
+        #expect(model.linearPaths(matching: "model.layers.*.mlp.*").count == 6)
+        #expect(model.linearPaths(matching: "*.q_proj") == ["model.layers.0.self_attn.q_proj", "model.layers.1.self_attn.q_proj"])
+        #expect(model.linearPaths(matching: "model.layers.1.self_attn.?_proj").count == 4)
+        #expect(model.linearPaths(matching: "lm_head") == ["lm_head"])
+        #expect(model.linearPaths(matching: "model.layers.2.*").isEmpty)
+    }
+
     @Test func badCheckpointsAreTypedErrors() throws {
         let dir = TransformerFixtures.directory("llama_tiny_untied")
         let json = try Data(contentsOf: dir.appendingPathComponent("config.json"))

@@ -96,3 +96,30 @@ extension LinearContainer {
         mapLinears { $0.name == path ? named : $0 }
     }
 }
+
+extension LinearContainer {
+    /// The Linear paths matching a glob (`model.layers.*.mlp.*`, `*.q_proj`): `*` matches any
+    /// run of characters, dots included, `?` any one character; no wildcard means the exact path.
+    public func linearPaths(matching pattern: String) -> [String] {
+        linearPaths.filter { globMatches(pattern, $0) }
+    }
+}
+
+/// fnmatch-style matching without special treatment of the separator.
+func globMatches(_ pattern: String, _ text: String) -> Bool {
+    let p = Array(pattern.utf8), t = Array(text.utf8)
+    var pi = 0, ti = 0, starP = -1, starT = 0
+    while ti < t.count {
+        if pi < p.count && (p[pi] == UInt8(ascii: "?") || p[pi] == t[ti]) {
+            pi += 1; ti += 1
+        } else if pi < p.count && p[pi] == UInt8(ascii: "*") {
+            starP = pi; starT = ti; pi += 1
+        } else if starP >= 0 {   // let the last star swallow one more character
+            pi = starP + 1; starT += 1; ti = starT
+        } else {
+            return false
+        }
+    }
+    while pi < p.count && p[pi] == UInt8(ascii: "*") { pi += 1 }
+    return pi == p.count
+}
