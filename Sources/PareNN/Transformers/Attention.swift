@@ -1,0 +1,133 @@
+import Dispatch
+import PareTensor
+
+/// Scaled dot-product self-attention with separate q/k/v/o projections: multi-head, or
+/// grouped-query when `kvHeads < heads` (query head h reads key/value head h / (heads/kvHeads),
+/// as HF's `repeat_kv`), causal (decoders) or bidirectional (encoders), with RoPE or without.
+public struct Attention: Sendable {
+    public var query: Linear
+    public var key: Linear
+    public var value: Linear
+    public var output: Linear
+    public var heads: Int
+    public var kvHeads: Int
+    public var headDim: Int
+    public var causal: Bool
+
+    public init(query: Linear, key: Linear, value: Linear, output: Linear,
+                heads: Int, kvHeads: Int, headDim: Int, causal: Bool) {
+        precondition(heads > 0 && kvHeads > 0 && heads % kvHeads == 0,
+                     "attention: \(heads) query heads do not split into \(kvHeads) key/value groups")
+        self.query = query
+        self.key = key
+        self.value = value
+        self.output = output
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.causal = causal
+    }
+
+    var linears: [Linear] { [query, key, value, output] }
+
+    mutating func mapLinears(_ transform: (Linear) throws -> Linear) rethrows {
+        query = try transform(query)
+        key = try transform(key)
+        value = try transform(value)
+        output = try transform(output)
+    }
+
+    /// Attention over `x` [rows, hidden].
+    /// - `rotary`: the rotation of each row's position, applied to queries and keys.
+    /// - `segments`: independent sequences packed in the rows (a query sees only keys of its own
+    ///   segment — the block-diagonal attention mask of a padded batch); nil = one sequence.
+    /// - `cache`: the layer's past keys/values; this call's keys/values are appended to it and
+    ///   the queries (the newest positions) attend to all of them. Only with one segment.
+    func callAsFunction(_ x: Tensor, rotary: RotaryTable?, segments: [Range<Int>]? = nil,
+                        cache: inout LayerKVCache?, observer: LinearInputObserver?) -> Tensor {
+        let rows = x.rows
+        let qkv = siblingProjections([query, key, value], x, observer: observer)
+        var q = qkv[0], k = qkv[1]
+        let v = qkv[2]
+        if let rotary {
+            rotary.apply(to: &q, heads: heads)
+            rotary.apply(to: &k, heads: kvHeads)
+        }
+
+        // Each task is one (query rows, key rows) block; with a cache the keys are the past plus now.
+        let keys: [Float], values: [Float]
+        let blocks: [(queries: Range<Int>, keys: Range<Int>)]
+        if cache != nil {
+            precondition(segments == nil, "attention: a KV cache holds one sequence")
+            cache!.append(keys: k.data, values: v.data)
+            keys = cache!.keys
+            values = cache!.values
+            blocks = [(0..<rows, 0..<cache!.length)]
+        } else {
+            keys = k.data
+            values = v.data
+            blocks = (segments ?? [0..<rows]).map { ($0, $0) }
+        }
+
+        var context = Tensor(zeros: [rows, heads * headDim])
+        let work = blocks.reduce(0) { $0 + $1.queries.count * $1.keys.count } * heads * headDim
+        q.data.withUnsafeBufferPointer { qb in
+            keys.withUnsafeBufferPointer { kb in
+                values.withUnsafeBufferPointer { vb in
+                    context.data.withUnsafeMutableBufferPointer { cb in
+                        let job = AttentionJob(q: qb.baseAddress!, k: kb.baseAddress!, v: vb.baseAddress!,
+                                               out: cb.baseAddress!, heads: heads, kvHeads: kvHeads,
+                                               headDim: headDim, causal: causal)
+                        let tasks = blocks.count * heads
+                        let run: @Sendable (Int) -> Void = { t in
+                            let block = blocks[t / job.heads]
+                            job.run(head: t % job.heads, queries: block.queries, keys: block.keys)
+                        }
+                        // Threads only pay off past the cost of waking them (decode steps are tiny).
+                        if work >= 1 << 18 && tasks > 1 {
+                            DispatchQueue.concurrentPerform(iterations: tasks, execute: run)
+                        } else {
+                            for t in 0..<tasks { run(t) }
+                        }
+                    }
+                }
+            }
+        }
+        return output(context, observer: observer)
+    }
+}
+
+/// The pointers and sizes of one attention call, shared read-only by the worker threads; each
+/// task writes only its own head's columns of its own query rows.
+private struct AttentionJob: @unchecked Sendable {
+    let q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>
+    let out: UnsafeMutablePointer<Float>
+    let heads: Int, kvHeads: Int, headDim: Int, causal: Bool
+
+    /// softmax(q_h·k_gᵀ/√d + mask)·v_g for one head h (g its key/value group) and one block.
+    func run(head h: Int, queries: Range<Int>, keys: Range<Int>) {
+        let d = headDim, qWidth = heads * d, kvWidth = kvHeads * d
+        let g = h / (heads / kvHeads)
+        let m = queries.count, n = keys.count
+        guard m > 0, n > 0 else { return }
+        // Queries are the newest m of the n positions: query i sees keys 0 ... i + (n − m).
+        let offset = n - m
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+        defer { scores.deallocate() }
+        let scale = 1 / Float(d).squareRoot()
+        sgemm(.no, .yes, m: m, n: n, k: d, alpha: scale,
+              a: q + queries.lowerBound * qWidth + h * d, lda: qWidth,
+              b: k + keys.lowerBound * kvWidth + g * d, ldb: kvWidth,
+              c: scores, ldc: n)
+        for i in 0..<m {
+            let row = scores + i * n
+            let visible = causal ? min(n, i + offset + 1) : n
+            VectorKernels.softmax(row, count: visible)
+            if visible < n { (row + visible).update(repeating: 0, count: n - visible) }
+        }
+        sgemm(.no, .no, m: m, n: d, k: n,
+              a: scores, lda: n,
+              b: v + keys.lowerBound * kvWidth + g * d, ldb: kvWidth,
+              c: out + queries.lowerBound * qWidth + h * d, ldc: qWidth)
+    }
+}
