@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PareTensor
 
 /// Pare's record of compression experiments: one SQLite file, shared safely by several `pare`
 /// processes at once (WAL, a busy timeout, IMMEDIATE write transactions).
@@ -81,11 +82,7 @@ public final class Store: Sendable {
         self.isWritable = false
         self.writer = nil
         self.reapedOnOpen = []
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw StoreError.missing(path: path)
-        }
-        if isDirectory.boolValue { throw StoreError.cannotOpen(path: path, reason: "it is a directory, not a database file") }
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.missing(path: path) }
         try Self.checkFile(path)
         let connection = try ReadConnection(path: path)
         self.connection = connection
@@ -179,13 +176,11 @@ public final class Store: Sendable {
     /// A directory, a device or a file that does not start like SQLite is refused before SQLite
     /// sees it.
     private static func checkFile(_ path: String) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        do {
+            try InputFile.check(path)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: InputFile.reason(error))
         }
-        let kind = info.st_mode & S_IFMT
-        if kind == S_IFDIR { throw StoreError.cannotOpen(path: path, reason: "it is a directory, not a database file") }
-        if kind != S_IFREG { throw StoreError.notSQLite(path: path, reason: "it is not a regular file") }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw StoreError.cannotOpen(path: path, reason: "the file cannot be read (permission denied)")
         }

@@ -26,12 +26,9 @@ struct Demo: ParsableCommand {
             let demoFiles = ["digits.csv", "digits_train.csv", "digits_test.csv", "teacher.safetensors"].map {
                 ProtectedPath(folder.appending(path: $0).path, role: "a file of the demo's folder")
             }
-            // Every output is checked before the minute of work: the CSV never replaces the
-            // database or a demo file, the demo's files never replace the database.
+            // The CSV is checked before the minute of work: it never replaces the database or a
+            // demo file (the demo's own files are refused over the database as they are written).
             try OutputFile.check(csv, protecting: database.protected + demoFiles)
-            if let clash = demoFiles.first(where: { $0.path == URL(fileURLWithPath: database.db).standardizedFileURL.path }) {
-                throw UsageError("--db \(database.db) is \(clash.role); pick another database path.")
-            }
             let trainBar = ProgressBar(label: "training teacher")
             let files = try Pare.Demo.prepareFiles(folder: folder, seed: seed, protecting: database.protected,
                                                    progress: { trainBar.update($0, $1) })
