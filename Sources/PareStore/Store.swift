@@ -141,13 +141,19 @@ public final class Store: Sendable {
             return Set(Migrations.names).isSubset(of: applied)
         }
         if complete { return }
-        do {
-            try migrator.migrate(pool)
-        } catch {
-            // Another process may have applied the same migration between our check and our
-            // transaction; then the schema is complete and all is well.
-            if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
-            throw error
+        // Several processes opening a fresh database race to migrate it: the migrator lists
+        // what is missing, then applies each migration in its own transaction, so a loser
+        // finds a migration already applied by the winner. It tries again (each try re-reads
+        // what is applied) until the schema is complete.
+        for attempt in 1...20 {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch {
+                if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+                if attempt == 20 { throw error }
+                usleep(50_000)
+            }
         }
     }
 
