@@ -1,5 +1,5 @@
--- `pare export-model`: a run's status and the architecture of its base model.
-SELECT runs.status, runs.error, models.arch
+-- `pare export-model`, `generate --run`: a run's status and its base model's identity and architecture.
+SELECT runs.status, runs.error, runs.base_model_hash, models.name AS model_name, models.arch
 FROM runs
 LEFT JOIN models ON models.hash = runs.base_model_hash
 WHERE runs.id = :run_id

@@ -1,11 +1,28 @@
 import Foundation
 import PareNN
 
+/// What a run is evaluated on: a labelled table for an MLP, text windows for a decoder LM's
+/// perplexity, sentences for an encoder's embeddings (and its probe).
+public enum TestData: Sendable {
+    case table(Dataset)
+    case text(TextWindows)
+    case sentences(SentenceSet)
+
+    /// The table, for the MLP paths (training a teacher) that only take one.
+    public var table: Dataset? {
+        if case .table(let d) = self { return d }
+        return nil
+    }
+}
+
 /// The datasets of one run, loaded and checked against the model before anything is recorded.
 public struct RunData: Sendable {
     public var train: Dataset?
-    public var test: Dataset
+    public var test: TestData
     public var calibration: Dataset?
+    /// An encoder's labelled training sentences (`--train sentences:FILE`): the probe is
+    /// trained on the base model's embeddings of them.
+    public var trainSentences: SentenceSet? = nil
     /// Model files a method's settings name (teachers, a student to start from), loaded with the
     /// data so a bad file is an error before anything is recorded; keyed by the path as given.
     public var models: [String: Model] = [:]
@@ -60,7 +77,7 @@ public struct RunData: Sendable {
         } else {
             throw PareError("no evaluation data: pass --test FILE.csv (or --train FILE.csv to split off a test set).")
         }
-        return RunData(train: trainSet, test: testSet, calibration: try calibration.map { try loadDataset($0) })
+        return RunData(train: trainSet, test: .table(testSet), calibration: try calibration.map { try loadDataset($0) })
     }
 
     static func loadCSV(_ path: String) throws -> Dataset {
@@ -70,7 +87,7 @@ public struct RunData: Sendable {
 
     /// Every dataset must have the model's input width and no label beyond its outputs.
     public func check(against model: Model) throws {
-        for (role, data) in [("training", train), ("test", test), ("calibration", calibration)] {
+        for (role, data) in [("training", train), ("test", test.table), ("calibration", calibration)] {
             guard let data else { continue }
             guard data.featureCount == model.inputWidth else {
                 throw PareError("\(role) data \(data.name) has \(data.featureCount) features but the model takes \(model.inputWidth) inputs.")

@@ -2,8 +2,9 @@ import Foundation
 import PareNN
 import PareTensor
 
-/// Reads and writes models as safetensors files in PyTorch's naming and layout
-/// (`fc1.weight` is [out, in], `fc1.bias` is [out]).
+/// Reads models — an MLP safetensors file in PyTorch's naming and layout (`fc1.weight` is
+/// [out, in], `fc1.bias` is [out]), a Hugging Face model directory, or a GGUF file, told apart
+/// by their content — and writes MLPs back as safetensors (transformers: `TransformerIO`).
 public enum ModelIO {
     /// A base model as loaded from a file, with the facts the record keeps about it.
     public struct Loaded: Sendable {
@@ -13,16 +14,28 @@ public enum ModelIO {
         public var hash: String
         /// Bytes of the F32 weights and biases, the base of `compression_ratio`.
         public var sizeBytes: Int
+        /// Files recorded with the model besides its weights (a transformer's config.json and tokenizer.json).
+        public var files: [(name: String, bytes: [UInt8])] = []
+        /// A transformer's tokenizer (nil for an MLP, or a directory without tokenizer.json).
+        public var tokenizer: (any Tokenizer)? = nil
     }
 
+    /// Loads `url`: a Hugging Face model directory (config.json beside the weights), a GGUF
+    /// file (by its magic bytes), a transformer's `model.safetensors` with its config.json
+    /// beside it, or an MLP safetensors file.
     public static func load(contentsOf url: URL, arch: String? = nil) throws -> Loaded {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw PareError("no model file at \(url.path).")
         }
+        if let checkpoint = try TransformerIO.checkpoint(at: url) {
+            if arch != nil { throw PareError("--arch describes an MLP; \(url.path) carries its own architecture, so leave --arch out.") }
+            return TransformerIO.loaded(try TransformerIO.loadCheckpoint(checkpoint), name: checkpoint.deletingPathExtension().lastPathComponent)
+        }
+        let name = url.deletingPathExtension().lastPathComponent
         let file = try SafetensorsFile.read(contentsOf: url)
         let model = try model(from: file, arch: arch, source: url.lastPathComponent)
         let canonical = safetensors(model)
-        return Loaded(model: model, name: url.deletingPathExtension().lastPathComponent,
+        return Loaded(model: model, name: name,
                       hash: SHA256.hex(canonical.serialized()), sizeBytes: storedSize(of: model))
     }
 

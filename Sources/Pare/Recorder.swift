@@ -79,6 +79,11 @@ public enum Recorder {
                          request: RecordRequest) throws {
         let context = CompressionContext(calibration: data.calibration, training: data.train, seed: request.seed,
                                          models: data.models)
+        if base.model.isTransformer {
+            for method in methods {
+                do { try method.checkTransformerSupport() } catch let error as ConfigError { throw PareError(error.description) }
+            }
+        }
         for method in methods { try method.validate(base.model, context: context) }
     }
 
@@ -92,6 +97,13 @@ public enum Recorder {
             throw PareError("--name is empty; give the run a name or leave --name out.")
         }
         let base = try ModelIO.load(contentsOf: URL(fileURLWithPath: request.modelPath), arch: request.arch)
+        if let transformer = base.model.transformer {
+            let data = try RunData.load(train: request.trainPath, test: request.testPath, calibration: request.calibrationPath,
+                                        for: transformer, tokenizer: base.tokenizer)
+            return (base, data)
+        }
+        try RunData.refuseTransformerSpecs([("--train", request.trainPath), ("--test", request.testPath),
+                                            ("--calib", request.calibrationPath)])
         let data = try RunData.load(train: request.trainPath, test: request.testPath,
                                     calibration: request.calibrationPath, seed: request.seed)
         try data.check(against: base.model)
@@ -102,9 +114,11 @@ public enum Recorder {
     /// method would only find out while compressing, leaving a failed run behind).
     static func checkLayerNames(_ settings: [String: String], in model: Model, method: String) throws {
         guard let raw = settings["layers"] else { return }
-        let known = model.layers.map(\.name)
-        for name in raw.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !known.contains(name) {
-            throw PareError("\(method): the model has no layer '\(name)' (its layers: \(known.joined(separator: ", "))).")
+        let names = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        do {
+            _ = try LayerSelection(names: names).paths(in: model.layers.map(\.name), defaults: [], method: method)
+        } catch let error as ConfigError {
+            throw PareError(error.description)
         }
     }
 
@@ -126,9 +140,10 @@ public enum Recorder {
         config["seed"] = .int(Int(request.seed))
         return RunStart(
             experiment: request.experiment, name: name, method: method, config: config,
-            baseModel: ModelInfo(hash: base.hash, name: base.name, archJSON: archJSON(base.model),
-                                 params: base.model.parameterCount, sizeBytes: base.sizeBytes),
-            train: data.train.map(info), test: info(data.test), calib: data.calibration.map(info),
+            baseModel: ModelInfo(hash: base.hash, name: base.name,
+                                 archJSON: archJSON(base.model, configJSON: base.files.first { $0.name == TransformerIO.configFile }?.bytes),
+                                 params: base.model.parameterCount, sizeBytes: base.sizeBytes, files: base.files),
+            train: data.train.map(info) ?? data.trainSentences.map(info), test: info(data.test), calib: data.calibration.map(info),
             parentRunID: parentRunID, pareVersion: pareVersion)
     }
 
@@ -219,9 +234,16 @@ public enum Recorder {
         let compressed = result.model
         let tensors = storedTensors(compressed)
         let size = tensors.reduce(0) { $0 + $1.tensor.payload.count }
-        var metrics = try Evaluator.metrics(model: compressed, base: base.model, test: data.test,
-                                        sizeBytes: size, baseSizeBytes: base.sizeBytes,
-                                        options: .init(measureTiming: request.measureSpeed))
+        var metrics: [String: Double]
+        switch data.test {
+        case .table(let test):
+            metrics = try Evaluator.metrics(model: compressed, base: base.model, test: test,
+                                            sizeBytes: size, baseSizeBytes: base.sizeBytes,
+                                            options: .init(measureTiming: request.measureSpeed))
+        case .text, .sentences:
+            metrics = try TransformerEvaluation.metrics(model: compressed, base: base, data: data, sizeBytes: size,
+                                                        store: store, measureTiming: request.measureSpeed, progress: progress)
+        }
         metrics["compress_seconds"] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         for (key, value) in result.extraMetrics { metrics[key] = value }
         var points = metrics.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value, step: 0) }
@@ -231,6 +253,7 @@ public enum Recorder {
 
     /// Every tensor of the model as stored: weights in their encoding, biases as F32.
     public static func storedTensors(_ model: Model) -> [(name: String, tensor: EncodedTensor)] {
+        if let transformer = model.transformer { return TransformerIO.storedTensors(transformer) }
         var out: [(name: String, tensor: EncodedTensor)] = []
         for layer in model.layers {
             out.append(("\(layer.name).weight", layer.weight.encoded()))
@@ -247,13 +270,38 @@ public enum Recorder {
                     features: data.featureCount, classes: data.classCount)
     }
 
-    static func archJSON(_ model: Model) -> String {
+    /// Text windows are recorded as rows = windows, features = the context length; sentences as
+    /// rows = sentences, features 0, classes = label classes (0 without labels).
+    static func info(_ data: TestData) -> DatasetInfo {
+        switch data {
+        case .table(let d): info(d)
+        case .text(let t): DatasetInfo(hash: t.contentHash, name: t.name, rows: t.windows.count, features: t.spec.context, classes: 0)
+        case .sentences(let s): info(s)
+        }
+    }
+
+    static func info(_ s: SentenceSet) -> DatasetInfo {
+        DatasetInfo(hash: s.contentHash, name: s.name, rows: s.texts.count, features: 0, classes: s.classCount ?? 0)
+    }
+
+    static func archJSON(_ model: Model, configJSON: [UInt8]? = nil) -> String {
+        if let transformer = model.transformer {
+            let config = configJSON.flatMap { String(bytes: $0, encoding: .utf8) } ?? "{}"
+            return #"{"arch":"transformer","model_type":"\#(transformer.modelType)","config":\#(config)}"#
+        }
         let dims = model.dims.map(String.init).joined(separator: ",")
         return #"{"arch":"mlp","dims":[\#(dims)],"act":"\#(model.activation.rawValue)"}"#
     }
 }
 
 extension Model {
-    /// Weights and biases as the model really is.
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weight.parameterCount + ($1.bias?.count ?? 0) } }
+    /// Weights and biases as the model really is; a transformer's embeddings and norms too
+    /// (a tied `lm_head` counted once, as the embedding).
+    public var parameterCount: Int {
+        let tiedHead = transformer?.sharesEmbeddingWithLMHead == true
+        let linear = layers.reduce(0) { total, layer in
+            tiedHead && layer.name == "lm_head" ? total : total + layer.weight.parameterCount + (layer.bias?.count ?? 0)
+        }
+        return linear + (transformer?.nonLinearTensors.reduce(0) { $0 + $1.tensor.count } ?? 0)
+    }
 }

@@ -11,8 +11,11 @@ public enum StoredModel {
             let why = info.error.map { ": \($0)" } ?? ""
             throw PareError("run \(id) is \(info.status)\(why); only finished runs have a model to export.")
         }
-        let activation = try activation(fromArchJSON: info.baseArchJSON, run: id)
         let stored = try store.tensors(run: id)
+        if let config = try transformerConfig(fromArchJSON: info.baseArchJSON) {
+            return try TransformerIO.rebuild(configJSON: config, tensors: stored, run: id)
+        }
+        let activation = try activation(fromArchJSON: info.baseArchJSON, run: id)
         var weights: [String: any LinearWeight] = [:]
         var biases: [String: [Float]] = [:]
         for (name, tensor) in stored {
@@ -32,6 +35,24 @@ public enum StoredModel {
             throw PareError("run \(id): stored layers \(a.name) → \(b.name) do not chain (\(a.outFeatures) outputs, \(b.inFeatures) inputs).")
         }
         return Model(layers: layers, activation: activation)
+    }
+
+    /// The config.json of a transformer base model, recorded in its arch JSON; nil for an MLP.
+    static func transformerConfig(fromArchJSON json: String?) throws -> Data? {
+        guard let json, let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              object["arch"] as? String == "transformer", let config = object["config"] else { return nil }
+        return try JSONSerialization.data(withJSONObject: config)
+    }
+
+    /// A run's base transformer with its recorded files (tokenizer.json, config.json): what
+    /// `generate --run`, `embed --run` and `export-model` need besides the weights.
+    public static func loadTransformer(run id: Int64, from store: Store) throws -> (model: Model, files: [String: [UInt8]]) {
+        let model = try load(run: id, from: store)
+        guard model.isTransformer else { return (model, [:]) }
+        guard let hash = try store.modelInfo(run: id).baseModelHash else {
+            throw PareError("run \(id) has no base model recorded; its tokenizer cannot be found.")
+        }
+        return (model, try store.modelFiles(model: hash))
     }
 
     static func layerIndex(_ name: String) -> (Int, String) {

@@ -14,7 +14,7 @@ public enum TeacherTraining {
     public static func train(arch: String, data: RunData, config: TrainingConfig,
                              progress: @escaping (Double, String) -> Void = { _, _ in }) throws -> Report {
         let (dims, activation) = try ModelIO.parseArch(arch)
-        guard let train = data.train else {
+        guard let train = data.train, let test = data.test.table else {
             throw PareError("pare train needs training data: pass --train FILE.csv.")
         }
         guard config.epochs > 0, config.batchSize > 0, config.learningRate > 0 else {
@@ -24,9 +24,9 @@ public enum TeacherTraining {
         try data.check(against: net.model())
         let epochs = Trainer.train(&net, on: train, config: config, progress: progress)
         let trained = net.model()
-        let predictions = Evaluator.predictions(trained, data.test)
-        let correct = zip(predictions, data.test.labels).filter { $0 == $1 }.count
-        return Report(model: trained, epochs: epochs, testAccuracy: Double(correct) / Double(data.test.rowCount))
+        let predictions = Evaluator.predictions(trained, test)
+        let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
+        return Report(model: trained, epochs: epochs, testAccuracy: Double(correct) / Double(test.rowCount))
     }
 
     /// Writes the model as safetensors, whole or not at all, never over a directory or over one

@@ -27,6 +27,11 @@ public protocol CompressionMethod: Sendable {
     /// commands) before anything is recorded; throws `ConfigError`. Default: nothing to check.
     func validate(_ model: Model, context: CompressionContext) throws
 
+    /// Throws a `ConfigError` (one sentence) when this method, with these settings, cannot yet
+    /// compress a transformer; called before anything is recorded. Default: not supported (a
+    /// method that needs a calibration pass or training through the model says so).
+    func checkTransformerSupport() throws
+
     /// A companion run the caller records beside this one, as the reference for what this
     /// method bought (distillation: the same student trained alone). The caller records it first
     /// (or reuses a finished run with its identity), then links this run to it: param
@@ -38,6 +43,7 @@ extension CompressionMethod {
     public var name: String { Self.name }
     public var modelPaths: [String] { [] }
     public func validate(_ model: Model, context: CompressionContext) throws {}
+    public func checkTransformerSupport() throws { throw TransformerSupport.unsupported(name) }
     public var baseline: (any CompressionMethod)? { nil }
 }
 

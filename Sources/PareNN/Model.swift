@@ -32,24 +32,90 @@ public struct LinearLayer: Sendable {
     }
 }
 
-/// A feed-forward classifier: Linear layers with an activation between them (none after the
-/// last). Models are named trees of modules; an MLP is the flat case, layers in order.
+/// A model: a tree of named modules whose Linear leaves carry weights in any encoding. Two
+/// kinds exist: the MLP classifier (Linear layers `fc1`, `fc2`, … with one activation between
+/// them, none after the last) and a transformer (`TransformerModel`: a decoder LM or an
+/// encoder, its leaves at their Hugging Face paths).
+///
+/// Compression methods see every kind the same way, through `layers`: the Linear leaves in
+/// forward order, each named by its module path. Setting `layers` writes the leaves back in
+/// place (same count and order; a transformer's leaves must keep their shapes).
 public struct Model: Sendable {
-    public var layers: [LinearLayer]
+    public enum Body: Sendable {
+        case mlp([LinearLayer])
+        case transformer(TransformerModel)
+    }
+
+    public var body: Body
+    /// The MLP's nonlinearity (a transformer's activations live in its blocks).
     public var activation: Activation
 
     public init(layers: [LinearLayer], activation: Activation) {
-        self.layers = layers
+        self.body = .mlp(layers)
         self.activation = activation
     }
 
-    /// [input, hidden…, output] widths as the layers really are (after any structural pruning).
-    public var dims: [Int] { layers.isEmpty ? [] : [layers[0].inFeatures] + layers.map(\.outFeatures) }
-    public var inputWidth: Int { layers.first?.inFeatures ?? 0 }
-    public var classCount: Int { layers.last?.outFeatures ?? 0 }
+    public init(transformer: TransformerModel) {
+        self.body = .transformer(transformer)
+        self.activation = .relu
+    }
 
-    /// Logits for x of shape [batch, inputWidth].
+    /// The transformer, when this model is one.
+    public var transformer: TransformerModel? {
+        if case .transformer(let t) = body { return t }
+        return nil
+    }
+
+    public var isTransformer: Bool { transformer != nil }
+
+    /// Every Linear leaf in forward order, named by its module path.
+    public var layers: [LinearLayer] {
+        get {
+            switch body {
+            case .mlp(let layers): layers
+            case .transformer(let t): t.linears
+            }
+        }
+        set {
+            switch body {
+            case .mlp: body = .mlp(newValue)
+            case .transformer(var t):
+                precondition(newValue.count == t.linears.count, "a transformer's Linear leaves cannot be added or removed")
+                var index = 0
+                t.mapLinears { old in
+                    defer { index += 1 }
+                    var replacement = newValue[index]
+                    precondition(replacement.inFeatures == old.inFeatures && replacement.outFeatures == old.outFeatures,
+                                 "\(old.name): a transformer's Linear leaves keep their shapes")
+                    replacement.name = old.name
+                    return replacement
+                }
+                body = .transformer(t)
+            }
+        }
+    }
+
+    /// The Linear leaves a method touches when its `layers=` is not given: all of an MLP's;
+    /// a transformer's inside its blocks (never the embeddings or `lm_head`).
+    public var defaultLayerNames: [String] {
+        switch body {
+        case .mlp(let layers): layers.map(\.name)
+        case .transformer(let t): t.blockLinearPaths
+        }
+    }
+
+    /// [input, hidden…, output] widths of an MLP as the layers really are (after any structural pruning).
+    public var dims: [Int] {
+        guard case .mlp(let layers) = body, !layers.isEmpty else { return [] }
+        return [layers[0].inFeatures] + layers.map(\.outFeatures)
+    }
+    public var inputWidth: Int { isTransformer ? 0 : (layers.first?.inFeatures ?? 0) }
+    public var classCount: Int { isTransformer ? 0 : (layers.last?.outFeatures ?? 0) }
+
+    /// An MLP's logits for x of shape [batch, inputWidth].
     public func forward(_ x: Tensor) -> Tensor {
+        precondition(!isTransformer, "Model.forward(_:) runs an MLP; a transformer runs through its own forward")
+        let layers = self.layers
         var h = x
         for (index, layer) in layers.enumerated() {
             h = layer.forward(h)
@@ -58,10 +124,13 @@ public struct Model: Sendable {
         return h
     }
 
-    /// The architecture string Pare writes into `__metadata__` and accepts as `--arch`:
-    /// "mlp:64,256,128,10:relu".
-    public var archString: String { "mlp:" + dims.map(String.init).joined(separator: ",") + ":" + activation.rawValue }
+    /// The architecture in one line: "mlp:64,256,128,10:relu" for an MLP (the form `--arch`
+    /// accepts), the `model_type` for a transformer.
+    public var archString: String {
+        if let t = transformer { return t.modelType }
+        return "mlp:" + dims.map(String.init).joined(separator: ",") + ":" + activation.rawValue
+    }
 
-    /// Weights of every layer, decoded to dense Float32.
+    /// Weights of every Linear leaf, decoded to dense Float32.
     public func denseWeights() -> [Tensor] { layers.map { $0.weight.decoded() } }
 }

@@ -8,10 +8,20 @@ public struct ModelInfo: Equatable, Sendable {
     public var archJSON: String
     public var params: Int
     public var sizeBytes: Int
+    /// Files the model needs besides its weights (a transformer's config.json and
+    /// tokenizer.json), recorded once with the model.
+    public var files: [(name: String, bytes: [UInt8])]
 
-    public init(hash: String, name: String, archJSON: String, params: Int, sizeBytes: Int) {
+    public init(hash: String, name: String, archJSON: String, params: Int, sizeBytes: Int,
+                files: [(name: String, bytes: [UInt8])] = []) {
         self.hash = hash; self.name = name; self.archJSON = archJSON
-        self.params = params; self.sizeBytes = sizeBytes
+        self.params = params; self.sizeBytes = sizeBytes; self.files = files
+    }
+
+    public static func == (a: ModelInfo, b: ModelInfo) -> Bool {
+        a.hash == b.hash && a.name == b.name && a.archJSON == b.archJSON && a.params == b.params
+            && a.sizeBytes == b.sizeBytes && a.files.map(\.name) == b.files.map(\.name)
+            && a.files.map(\.bytes) == b.files.map(\.bytes)
     }
 }
 

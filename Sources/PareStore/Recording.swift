@@ -127,6 +127,10 @@ enum RunWriter {
                 "hash": model.hash, "name": model.name, "arch": model.archJSON,
                 "params": model.params, "size_bytes": model.sizeBytes,
             ])
+            for file in model.files {
+                let hash = try writeBlob(db, file.bytes)
+                try execute(db, "record_model_file", ["model_hash": model.hash, "name": file.name, "blob_hash": hash])
+            }
         }
         for dataset in [start.train, start.test, start.calib].compactMap({ $0 }) where !known.contains(hash: dataset.hash) {
             try execute(db, "record_dataset", [
@@ -179,11 +183,9 @@ enum RunWriter {
             try metric.execute()
         }
         if !outcome.tensors.isEmpty {
-            let blob = try db.cachedStatement(sql: SQLText.query("record_blob"))
             let tensor = try db.cachedStatement(sql: SQLText.query("record_tensor"))
             for (position, t) in outcome.tensors.enumerated() {
-                let hash = SHA256.hex(t.tensor.payload)
-                try blob.execute(arguments: ["hash": hash, "size": t.tensor.payload.count, "data": Data(t.tensor.payload)])
+                let hash = try writeBlob(db, t.tensor.payload)
                 try tensor.execute(arguments: [
                     "run_id": id, "name": t.name, "position": position, "encoding": t.tensor.encoding,
                     "dtype": t.tensor.dtype.rawValue, "shape": CanonicalJSON.array(t.tensor.shape),
@@ -191,6 +193,34 @@ enum RunWriter {
                 ])
             }
         }
+    }
+
+    /// Blobs above this size are written in pieces of this size (migrations/0005): under
+    /// SQLite's 1 GB limit, and memory stays near one piece while writing or reading.
+    public static let blobChunkBytes = 16 << 20
+
+    /// Writes `bytes` as a content-addressed blob (nothing when that hash is stored already),
+    /// in chunks when large; returns its hash. The bytes are handed to SQLite without a copy.
+    static func writeBlob(_ db: Database, _ bytes: [UInt8]) throws -> String {
+        let hash = SHA256.hex(bytes)
+        let chunk = blobChunkBytes
+        let chunks = bytes.count > chunk ? (bytes.count + chunk - 1) / chunk : 0
+        try bytes.withUnsafeBytes { raw in
+            func view(_ range: Range<Int>) -> Data {
+                range.isEmpty ? Data()
+                    : Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress! + range.lowerBound),
+                           count: range.count, deallocator: .none)
+            }
+            try execute(db, "record_blob", ["hash": hash, "size": bytes.count,
+                                            "data": chunks == 0 ? view(0..<bytes.count) : Data(), "chunks": chunks])
+            guard chunks > 0, db.changesCount > 0 else { return }   // stored before: its chunks are too
+            let piece = try db.cachedStatement(sql: SQLText.query("record_blob_chunk"))
+            for seq in 0..<chunks {
+                let range = seq * chunk..<min(bytes.count, (seq + 1) * chunk)
+                try piece.execute(arguments: ["blob_hash": hash, "seq": seq, "data": view(range)])
+            }
+        }
+        return hash
     }
 
     /// Runs one write statement of queries/ (prepared once per connection).

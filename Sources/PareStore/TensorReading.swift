@@ -20,11 +20,41 @@ extension Store {
                 let metaJSON: String = row["meta"]
                 let shape = try JSONDecoder().decode([Int].self, from: Data(shapeJSON.utf8))
                 let meta = try JSONDecoder().decode([String: String].self, from: Data(metaJSON.utf8))
-                let data: Data = row["data"]
+                let chunks: Int = row["chunks"]
+                let payload = chunks == 0 ? [UInt8](row["data"] as Data)
+                    : try Store.chunkedBlob(db, hash: row["blob_hash"], chunks: chunks, tensor: name, run: id)
                 result.append((name: name, tensor: EncodedTensor(
-                    encoding: row["encoding"], dtype: dtype, shape: shape, meta: meta, payload: [UInt8](data))))
+                    encoding: row["encoding"], dtype: dtype, shape: shape, meta: meta, payload: payload)))
             }
             return result
+        }
+    }
+
+    /// The bytes of a chunked blob, its pieces appended in order into one buffer.
+    static func chunkedBlob(_ db: Database, hash: String, chunks: Int, tensor: String, run id: Int64) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        var seen = 0
+        let pieces = try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("blob_chunks")), arguments: ["blob_hash": hash])
+        while let piece = try pieces.next() {
+            let data: Data = piece["data"]
+            if bytes.isEmpty { bytes.reserveCapacity(data.count * chunks) }
+            bytes.append(contentsOf: data)
+            seen += 1
+        }
+        guard seen == chunks else {
+            throw StoreError.invalidRecord("tensor '\(tensor)' of run \(id) has \(seen) of its \(chunks) stored pieces")
+        }
+        return bytes
+    }
+
+    /// The files recorded with a base model (config.json, tokenizer.json), by name.
+    public func modelFiles(model hash: String) throws -> [String: [UInt8]] {
+        try read { db in
+            var files: [String: [UInt8]] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: SQLText.query("model_files")), arguments: ["model_hash": hash]) {
+                files[row["name"]] = [UInt8](row["data"] as Data)
+            }
+            return files
         }
     }
 }

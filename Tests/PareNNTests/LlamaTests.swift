@@ -24,7 +24,7 @@ import PareTensor
         #expect(tied.lmHead.weight.decoded() == tied.embedTokens.weight)
         #expect(untied.spec == DecoderSpec(modelType: "llama", vocabSize: 64, hiddenSize: 32, layers: 2, heads: 4,
                                            kvHeads: 2, headDim: 8, intermediateSize: 48, normEps: 1e-5,
-                                           ropeTheta: 100000))
+                                           ropeTheta: 100000, maxPositions: 128))
         let qwen = try TransformerFixtures.decoder("qwen2_tiny")
         #expect(qwen.spec.qkvBias && !qwen.spec.outputBias)
         #expect(qwen.layers[0].attention.query.bias != nil && qwen.layers[0].attention.output.bias == nil)

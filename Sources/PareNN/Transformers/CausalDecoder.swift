@@ -18,11 +18,14 @@ public struct DecoderSpec: Sendable, Equatable {
     public var qkvBias: Bool
     public var outputBias: Bool
     public var mlpBias: Bool
+    /// The longest sequence the model was trained for (`max_position_embeddings`): the limit of
+    /// an evaluation window and of prompt plus generated tokens.
+    public var maxPositions: Int
 
     public init(modelType: String, vocabSize: Int, hiddenSize: Int, layers: Int, heads: Int, kvHeads: Int,
                 headDim: Int, intermediateSize: Int, normEps: Float, ropeTheta: Double,
                 activation: ActivationFunction = .silu, qkvBias: Bool = false, outputBias: Bool = false,
-                mlpBias: Bool = false) {
+                mlpBias: Bool = false, maxPositions: Int = 2048) {
         self.modelType = modelType
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -37,6 +40,7 @@ public struct DecoderSpec: Sendable, Equatable {
         self.qkvBias = qkvBias
         self.outputBias = outputBias
         self.mlpBias = mlpBias
+        self.maxPositions = maxPositions
     }
 
     /// Refuses sizes no forward pass could run, naming the first bad one.

@@ -105,8 +105,9 @@ extension LinearContainer {
     }
 }
 
-/// fnmatch-style matching without special treatment of the separator.
-func globMatches(_ pattern: String, _ text: String) -> Bool {
+/// fnmatch-style matching without special treatment of the separator: `*` any run of
+/// characters (dots included), `?` any one character. `layers=` patterns use it.
+public func globMatches(_ pattern: String, _ text: String) -> Bool {
     let p = Array(pattern.utf8), t = Array(text.utf8)
     var pi = 0, ti = 0, starP = -1, starT = 0
     while ti < t.count {

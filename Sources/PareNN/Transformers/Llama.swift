@@ -66,7 +66,8 @@ public struct LlamaConfig: Codable, Sendable, Equatable {
                            heads: numAttentionHeads, kvHeads: numKeyValueHeads ?? numAttentionHeads,
                            headDim: headDim ?? hiddenSize / numAttentionHeads, intermediateSize: intermediateSize,
                            normEps: rmsNormEps, ropeTheta: ropeTheta, activation: act,
-                           qkvBias: attentionBias, outputBias: attentionBias, mlpBias: mlpBias)
+                           qkvBias: attentionBias, outputBias: attentionBias, mlpBias: mlpBias,
+                           maxPositions: maxPositionEmbeddings)
     }
 }
 

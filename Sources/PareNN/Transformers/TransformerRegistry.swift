@@ -62,15 +62,14 @@ public enum TransformerRegistry {
         return try arch.load(configJSON: configJSON, tensors: tensors)
     }
 
-    /// Loads `directory/config.json` with `directory/model.safetensors`, the layout HF ships.
+    /// Loads `directory/config.json` with its weights (`model.safetensors` or shards), the layout HF ships.
     public static func load(directory: URL) throws -> TransformerModel {
         let configURL = directory.appendingPathComponent("config.json")
         let json: Data
         do { json = try Data(contentsOf: configURL) } catch {
             throw TransformerError.badConfig(source: configURL.path, reason: "the file cannot be read")
         }
-        let tensors = try SafetensorsTensorProvider(contentsOf: directory.appendingPathComponent("model.safetensors"))
-        return try load(configJSON: json, tensors: tensors)
+        return try load(configJSON: json, tensors: try HuggingFaceDirectory.tensors(in: directory))
     }
 }
 

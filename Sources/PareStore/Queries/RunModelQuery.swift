@@ -6,6 +6,8 @@ public struct RunModelInfo: Sendable {
     public var error: String?
     /// The base model's architecture JSON as recorded (`models.arch`), e.g. {"arch":"mlp","dims":[…],"act":"relu"}.
     public var baseArchJSON: String?
+    public var baseModelHash: String?
+    public var baseModelName: String?
 }
 
 extension Store {
@@ -14,7 +16,8 @@ extension Store {
         try read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: SQLText.query("run_base_model")), arguments: ["run_id": id])
             else { throw try Store.unknownRun(db, id) }
-            return RunModelInfo(status: row["status"], error: row["error"], baseArchJSON: row["arch"])
+            return RunModelInfo(status: row["status"], error: row["error"], baseArchJSON: row["arch"],
+                                baseModelHash: row["base_model_hash"], baseModelName: row["model_name"])
         }
     }
 }

@@ -108,6 +108,8 @@ public enum OutputFile {
     }
 
     /// The path with its folder's symlinks resolved, for comparing files that may not exist yet.
+    public static func canonicalPath(_ path: String) -> String { canonical(path) }
+
     static func canonical(_ path: String) -> String {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         let folder = url.deletingLastPathComponent().path

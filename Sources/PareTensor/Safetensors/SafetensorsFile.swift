@@ -217,6 +217,17 @@ public struct SafetensorsFile: Sendable {
     /// `{"dtype":…,"shape":[…],"data_offsets":[begin,end]}`; the header padded with spaces so the
     /// data section starts at a multiple of 8.
     public func serialized() -> [UInt8] {
+        let prefix = headerPrefix()
+        var out: [UInt8] = []
+        out.reserveCapacity(prefix.count + tensors.reduce(0) { $0 + $1.array.bytes.count })
+        out.append(contentsOf: prefix)
+        for (_, array) in tensors { out.append(contentsOf: array.bytes) }
+        return out
+    }
+
+    /// The 8-byte header length and the JSON header (padded to 8 bytes); the tensors' bytes
+    /// follow it in order.
+    func headerPrefix() -> [UInt8] {
         var header: [UInt8] = [UInt8(ascii: "{")]
         var first = true
         func separator() {
@@ -252,17 +263,20 @@ public struct SafetensorsFile: Sendable {
         while (8 + header.count) % 8 != 0 { header.append(0x20) }
 
         var out: [UInt8] = []
-        out.reserveCapacity(8 + header.count + offset)
+        out.reserveCapacity(8 + header.count)
         let n = UInt64(header.count)
         for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: n >> (8 * UInt64(k)))) }
         out.append(contentsOf: header)
-        for (_, array) in tensors { out.append(contentsOf: array.bytes) }
         return out
     }
 
     /// Writes the file whole or not at all (`OutputFile`): never over a directory or over one
     /// of the `protected` files (the database, the command's inputs).
     public func write(to url: URL, protecting protected: [ProtectedPath] = []) throws {
-        try OutputFile.write(serialized(), to: url.path, protecting: protected)
+        // Streamed tensor by tensor, so a large model is never in memory twice.
+        try OutputFile.write(to: url.path, protecting: protected) { handle in
+            try handle.write(contentsOf: headerPrefix())
+            for (_, array) in tensors { try array.bytes.withUnsafeBytes { try handle.write(contentsOf: Data($0)) } }
+        }
     }
 }

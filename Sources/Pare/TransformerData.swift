@@ -1,0 +1,63 @@
+import Foundation
+import PareCompress
+import PareNN
+
+/// The data of a transformer run: `--test text:FILE[,tokens=N][,context=C]` for a decoder LM,
+/// `--test sentences:FILE[,rows=N]` (and optionally a labelled `--train sentences:…` for the
+/// probe) for an encoder. Checked against the model before anything is recorded.
+extension RunData {
+    static func isTextSpec(_ spec: String) -> Bool { spec.hasPrefix("text:") }
+    static func isSentenceSpec(_ spec: String) -> Bool { spec.hasPrefix("sentences:") }
+
+    /// Refuses `text:`/`sentences:` data for an MLP, which reads tables.
+    static func refuseTransformerSpecs(_ specs: [(role: String, spec: String?)]) throws {
+        for (role, spec) in specs {
+            guard let spec, isTextSpec(spec) || isSentenceSpec(spec) else { continue }
+            throw PareError("\(role) '\(spec)' is text for a transformer, but the model is an MLP; give it a CSV or idx: table.")
+        }
+    }
+
+    static func load(train: String?, test: String?, calibration: String?, for model: TransformerModel,
+                     tokenizer: (any Tokenizer)?) throws -> RunData {
+        if calibration != nil {
+            throw PareError("--calib is not used on transformers yet: the methods that run on them (\(TransformerSupport.ready.joined(separator: ", "))) need no calibration data; leave --calib out.")
+        }
+        switch model {
+        case .decoder(let decoder):
+            guard let test, isTextSpec(test) else {
+                throw PareError("a decoder LM is evaluated on text: pass --test text:FILE[,tokens=N][,context=C] (defaults tokens=\(TextSpec.defaultTokens), context=\(TextSpec.defaultContext)).")
+            }
+            if let train {
+                throw PareError("--train '\(train)' is not used on a decoder LM yet (no method that runs on one trains); leave --train out.")
+            }
+            guard let tokenizer else { throw PareError("the model has no tokenizer (tokenizer.json), so its test text cannot be tokenized.") }
+            let spec = try TextSpec.parse(test)
+            try spec.check(maxContext: decoder.spec.maxPositions)
+            return RunData(train: nil, test: .text(try TextWindows.load(spec: spec, tokenizer: tokenizer)), calibration: nil)
+        case .encoder:
+            guard let test, isSentenceSpec(test) else {
+                throw PareError("an encoder is evaluated on sentences: pass --test sentences:FILE (a TSV or CSV with a text column and an optional label column).")
+            }
+            let testSet = try SentenceSet.load(spec: try SentenceSpec.parse(test))
+            var trainSet: SentenceSet?
+            if let train {
+                guard isSentenceSpec(train) else {
+                    throw PareError("an encoder's --train is labelled sentences for its probe: pass --train sentences:FILE.")
+                }
+                trainSet = try SentenceSet.load(spec: try SentenceSpec.parse(train))
+                guard trainSet!.labels != nil else {
+                    throw PareError("--train \(train) has no label column; the probe learns from labels, so add one or leave --train out.")
+                }
+                guard testSet.labels != nil else {
+                    throw PareError("--test \(test) has no label column, so the probe trained on --train cannot be scored; add labels or leave --train out.")
+                }
+                if let trainNames = trainSet!.classNames, let testNames = testSet.classNames, trainNames != testNames {
+                    throw PareError("--train and --test name different classes (\(trainNames.joined(separator: ", ")) vs \(testNames.joined(separator: ", "))); the probe needs the same labels in both.")
+                }
+            }
+            var data = RunData(train: nil, test: .sentences(testSet), calibration: nil)
+            data.trainSentences = trainSet
+            return data
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// Which methods compress transformers today: those that need neither a calibration pass nor
+/// training through the model. Wanda, SparseGPT, GPTQ, static W8A8, SmoothQuant, QAT,
+/// structured pruning, fine-tuning and distillation walk an MLP today; on a transformer they
+/// are refused before anything is recorded, with this sentence, until block-by-block
+/// calibration and training over the module tree land.
+public enum TransformerSupport {
+    /// The methods that work on transformers (with the settings `checkTransformerSupport` allows).
+    public static let ready = ["none", "prune-magnitude", "prune-nm", "quant-weight", "quant-dynamic", "lowrank-svd"]
+
+    static func unsupported(_ method: String, because reason: String? = nil) -> ConfigError {
+        let why = reason ?? "it needs a calibration pass or training through the model, which Pare runs only on MLPs so far"
+        return ConfigError("\(method) does not work on transformers yet: \(why); on a transformer use \(ready.joined(separator: ", ")).")
+    }
+
+    static func refuseTraining(_ method: String, epochs: Int) throws {
+        guard epochs == 0 else {
+            throw ConfigError("\(method): fine-tuning (finetune_epochs=\(epochs)) does not work on transformers yet; leave finetune_epochs out to compress one-shot.")
+        }
+    }
+}
+
+extension NoCompression { public func checkTransformerSupport() throws {} }
+extension QuantWeight { public func checkTransformerSupport() throws {} }
+// Dynamic W8A8 quantizes each input row — each token — at run time: ZeroQuant's token-wise scales.
+extension QuantDynamic { public func checkTransformerSupport() throws {} }
+extension NMPruning { public func checkTransformerSupport() throws {} }
+
+extension MagnitudePruning {
+    public func checkTransformerSupport() throws { try TransformerSupport.refuseTraining(Self.name, epochs: schedule.finetuneEpochs) }
+}
+
+extension LowRankSVD {
+    public func checkTransformerSupport() throws { try TransformerSupport.refuseTraining(Self.name, epochs: finetuneEpochs) }
+}
