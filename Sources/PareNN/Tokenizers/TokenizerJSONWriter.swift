@@ -8,13 +8,23 @@ public enum TokenizerJSONWriter {
     /// The tokenizer.json of `m`; the same checks as `BPETokenizer(gguf:)` (which runs first), plus
     /// a clear refusal of SentencePiece (`tokenizer.ggml.model = llama`) tokenizers.
     public static func tokenizerJSON(gguf m: GGUFTokenizerMetadata, source: String = "GGUF metadata") throws(TokenizerError) -> Data {
+        tokenizerJSON(gguf: m, tokenizer: try tokenizer(gguf: m, source: source))
+    }
+
+    /// The tokenizer.json of `m` when `tokenizer` was already built from it (by `tokenizer(gguf:)`
+    /// or `BPETokenizer(gguf:)`), so a caller that needs both builds the vocabulary once.
+    public static func tokenizerJSON(gguf m: GGUFTokenizerMetadata, tokenizer: BPETokenizer) -> Data {
+        document(m, tokenizer).data
+    }
+
+    /// `BPETokenizer(gguf:)` (the loader's own checks of model, pre-tokenizer, merges and ids),
+    /// refusing SentencePiece (`tokenizer.ggml.model = llama`) first with a clearer sentence.
+    public static func tokenizer(gguf m: GGUFTokenizerMetadata, source: String = "GGUF metadata") throws(TokenizerError) -> BPETokenizer {
         if m.model == "llama" {
             throw .unsupportedComponent(source: source, component: "GGUF tokenizer",
                                         detail: "tokenizer.ggml.model = llama (SentencePiece) is not supported yet; only gpt2 (byte-level BPE) tokenizers load")
         }
-        // Validates the model, pre-tokenizer, merges and ids with the loader's own rules.
-        let built = try BPETokenizer(gguf: m, source: source)
-        return document(m, built).data
+        return try BPETokenizer(gguf: m, source: source)
     }
 
     static func document(_ m: GGUFTokenizerMetadata, _ t: BPETokenizer) -> JSONText {

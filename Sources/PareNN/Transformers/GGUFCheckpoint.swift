@@ -15,7 +15,7 @@ public enum GGUFCheckpoint {
         public var config: LlamaConfig
         /// The Hugging Face config.json equivalent of the metadata.
         public var configJSON: Data
-        /// The tokenizer of `tokenizer.ggml.*` (`TokenizerLoader.load(gguf:)`).
+        /// The tokenizer of `tokenizer.ggml.*` (a `BPETokenizer`, as `TokenizerLoader.load(gguf:)` builds it).
         public var tokenizer: any Tokenizer
         /// The Hugging Face tokenizer.json equivalent; loading it gives the same ids as `tokenizer`.
         public var tokenizerJSON: Data
@@ -26,8 +26,9 @@ public enum GGUFCheckpoint {
     public static func load(_ file: GGUFFile) throws -> Loaded {
         let config = try self.config(file)
         let tokenizerMetadata = try GGUFTokenizerMetadata(file: file)
-        let tokenizerJSON = try TokenizerJSONWriter.tokenizerJSON(gguf: tokenizerMetadata, source: file.source)
-        let tokenizer = try TokenizerLoader.load(gguf: tokenizerMetadata, source: file.source)
+        // Built once (the vocabulary and merges tables are most of the tokenizer's cost) for both.
+        let tokenizer = try TokenizerJSONWriter.tokenizer(gguf: tokenizerMetadata, source: file.source)
+        let tokenizerJSON = TokenizerJSONWriter.tokenizerJSON(gguf: tokenizerMetadata, tokenizer: tokenizer)
         let configJSON = config.huggingFaceConfigJSON(bosTokenID: tokenizerMetadata.bosID, eosTokenID: tokenizerMetadata.eosID)
         // Through the registry from the JSON just written, so the config.json is the one the model runs.
         let model = try TransformerRegistry.load(configJSON: configJSON, tensors: tensors(file, config: config))
