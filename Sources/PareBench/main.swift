@@ -17,6 +17,8 @@ let benchmarks: [(name: String, about: String, run: ([String]) -> Void)] = [
      { _ in runLowRankBenchmark() }),
     ("queries", "record 100k synthetic runs; leaderboard, pareto, summary, compare, export and CLI latency",
      { runQueryBenchmark(arguments: $0) }),
+    ("gguf-load", "GGUFCheckpoint.load time of a GGUF (default: the cached SmolLM2) [PATH [OUT_DIR]]",
+     { runGGUFLoadBenchmark(arguments: $0) }),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
