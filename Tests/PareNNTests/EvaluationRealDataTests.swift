@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized) struct EvaluationRealDataTests {
     static let smolTokenizer = "smollm2/tokenizer-hf.json"
     static let emma = "austen/emma.txt"
-    static let vaderTrain = "vader/train.tsv"   // scripts/fixtures/vader_to_tsv.py
+    static let vaderTrain = "vader/train.tsv"   // written by scripts/fetch-models
     static let vaderTest = "vader/test.tsv"
 
     static func emmaSpec(_ options: String) throws -> TextSpec {
@@ -72,7 +72,7 @@ import Testing
 
     /// MODELS.md: a logistic probe on MiniLM's embeddings classifies VADER's test split at ~0.78.
     @Test(.enabled(if: RealModels.hasMiniLM && RealModels.longTestsWanted && PareCache.has(vaderTrain) && PareCache.has(vaderTest),
-                   "needs all-MiniLM-L6-v2, vader/train.tsv and test.tsv (scripts/fixtures/vader_to_tsv.py) and PARE_LONG_TESTS=1"))
+                   "needs all-MiniLM-L6-v2, vader/train.tsv and test.tsv (scripts/fetch-models) and PARE_LONG_TESTS=1"))
     func miniLMProbeOnVader() throws {
         guard case .encoder(let model) = try TransformerRegistry.load(directory: RealModels.miniLM) else {
             Issue.record("MiniLM did not load as an encoder"); return

@@ -204,7 +204,7 @@ import PareTensor
         let model = try Self.decoder(loaded)
         #expect(model.lmHeadIsTied)
         #expect(model.spec == DecoderSpec(modelType: "llama", vocabSize: 49152, hiddenSize: 576, layers: 30, heads: 9,
-                                          kvHeads: 3, headDim: 64, intermediateSize: 1536, normEps: 1e-5, ropeTheta: 100000))
+                                          kvHeads: 3, headDim: 64, intermediateSize: 1536, normEps: 1e-5, ropeTheta: 100000, maxPositions: 8192))
         #expect(loaded.config.maxPositionEmbeddings == 8192 && loaded.config.tieWordEmbeddings)
 
         let fromJSON = try TokenizerLoader.load(tokenizerJSON: loaded.tokenizerJSON, source: "written tokenizer.json")
