@@ -49,10 +49,14 @@ public struct Model: Sendable {
     public var classCount: Int { layers.last?.outFeatures ?? 0 }
 
     /// Logits for x of shape [batch, inputWidth].
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { forward(x, observer: nil) }
+
+    /// Logits for x, telling `observer` each Linear layer's input before the layer runs: the one
+    /// forward pass that calibration, statistics and per-layer features are taken from.
+    public func forward(_ x: Tensor, observer: LinearInputObserver?) -> Tensor {
         var h = x
         for (index, layer) in layers.enumerated() {
-            h = layer.forward(h)
+            h = layer(h, observer: observer)
             if index < layers.count - 1 { activation.apply(&h) }
         }
         return h
