@@ -40,10 +40,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // Tensors, dtypes, SIMD kernels, weight encodings, safetensors.
-        .target(name: "PareTensor", swiftSettings: fastMath),
+        // The system zlib (gunzip of .gz inputs); Debian's zlib1g-dev.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "PareTensor", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: fastMath),
         // Layers, models, training, datasets, evaluation.
         .target(name: "PareNN", dependencies: ["PareTensor"], swiftSettings: fastMath),
         // The compression methods, one folder per family.
@@ -54,7 +58,7 @@ let package = Package(
         .target(name: "PareSQL", path: ".",
                 exclude: ["Sources/PareTensor", "Sources/PareNN", "Sources/PareCompress", "Sources/PareStore",
                           "Sources/Pare", "Sources/pare", "Sources/PareBench", "Sources/EmbedSQLTool",
-                          "Sources/EmbedSQLPlugin", "Tests", "scripts", "README.md", "data/README.md", "data/pareto-demo.svg"],
+                          "Sources/EmbedSQLPlugin", "Sources/CZlib", "Tests", "scripts", "README.md", "data/README.md", "data/pareto-demo.svg"],
                 sources: ["Sources/PareSQL"],
                 resources: [.process("migrations"), .process("queries"), .process("data/digits.csv")],
                 plugins: ["EmbedSQLPlugin"]),
@@ -75,10 +79,12 @@ let package = Package(
         // Benchmarks (release build, never part of the test run).
         .executableTarget(name: "PareBench", dependencies: ["Pare"], swiftSettings: fastMath),
 
+        // The seeded generators every test target draws test data from (one copy, not one a target).
+        .target(name: "PareTestSupport", path: "Tests/PareTestSupport"),
         .testTarget(name: "PareTensorTests", dependencies: ["PareTensor"]),
-        .testTarget(name: "PareNNTests", dependencies: ["PareNN"]),
-        .testTarget(name: "PareCompressTests", dependencies: ["PareCompress"]),
-        .testTarget(name: "PareStoreTests", dependencies: ["PareStore"]),
+        .testTarget(name: "PareNNTests", dependencies: ["PareNN", "PareTestSupport"]),
+        .testTarget(name: "PareCompressTests", dependencies: ["PareCompress", "PareTestSupport"]),
+        .testTarget(name: "PareStoreTests", dependencies: ["PareStore", "PareTestSupport"]),
         .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor"]),
         // Drives the built `pare` binary end to end (it depends on PareCLI so the binary is built first).
         .testTarget(name: "PareCLITests", dependencies: [

@@ -16,26 +16,32 @@ public enum Calibration {
         return calibration
     }
 
-    /// inputs[i] = the activations entering layer i ([rows, layer.inFeatures]) on `data`,
-    /// as the model currently computes them.
-    public static func layerInputs(_ model: Model, on data: Tensor) -> [Tensor] {
-        var inputs: [Tensor] = []
-        var h = data
-        for (index, layer) in model.layers.enumerated() {
-            inputs.append(h)
-            h = layer.forward(h)
-            if index < model.layers.count - 1 { model.activation.apply(&h) }
-        }
-        return inputs
+    /// The input entering layer `index` only, captured by its path on a forward pass through
+    /// the layers up to and including it (the later layers cannot change that input). Run on the
+    /// partly compressed model, this is what sequential methods (GPTQ, SparseGPT, Wanda, static
+    /// quantization) calibrate layer `index` on.
+    public static func input(ofLayer index: Int, _ model: Model, on data: Tensor) -> Tensor {
+        let (prefix, path) = upTo(index, model)
+        let capture = LinearInputCapture(paths: [path])
+        _ = prefix.forward(data, observer: capture.observer)
+        return capture.inputs(of: path)!
     }
 
-    /// The input entering layer `index` only.
-    public static func input(ofLayer index: Int, _ model: Model, on data: Tensor) -> Tensor {
-        var h = data
-        for i in 0..<index {
-            h = model.layers[i].forward(h)
-            model.activation.apply(&h)
-        }
-        return h
+    /// Like `input(ofLayer:)`, but hands each input batch to `observe` as the pass produces it,
+    /// for statistics that stream (a Hessian, column norms) instead of keeping the rows.
+    public static func observe(layer index: Int, _ model: Model, on data: Tensor, _ observe: @escaping (Tensor) -> Void) {
+        let (prefix, path) = upTo(index, model)
+        _ = prefix.forward(data, observer: LinearInputObserver(paths: [path]) { _, input in observe(input) })
+    }
+
+    /// The model cut after layer `index`, and that layer's path (which must be its only one there).
+    private static func upTo(_ index: Int, _ model: Model) -> (Model, String) {
+        precondition(model.layers.indices.contains(index), "layer \(index) of a model with \(model.layers.count) layers")
+        var prefix = model
+        prefix.layers = Array(model.layers[...index])
+        let path = model.layers[index].name
+        precondition(prefix.layers.filter { $0.name == path }.count == 1,
+                     "two layers are named \(path): rename one so its inputs can be told apart")
+        return (prefix, path)
     }
 }

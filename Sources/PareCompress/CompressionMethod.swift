@@ -35,7 +35,7 @@ public protocol CompressionMethod: Sendable {
     /// A companion run the caller records beside this one, as the reference for what this
     /// method bought (distillation: the same student trained alone). The caller records it first
     /// (or reuses a finished run with its identity), then links this run to it: param
-    /// `baseline_run` and metric `accuracy_gain_over_student`. Default: none.
+    /// `baseline_run` and metric `accuracy_gain_over_baseline`. Default: none.
     var baseline: (any CompressionMethod)? { get }
 }
 

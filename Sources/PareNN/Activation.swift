@@ -1,24 +1,18 @@
-import Foundation
 import PareTensor
 
-/// The nonlinearity between hidden layers.
+/// The nonlinearity between an MLP's hidden layers: the two of `ActivationFunction` an MLP
+/// architecture string can name ("mlp:…:relu", "mlp:…:gelu"), computed by the same kernels.
 public enum Activation: String, CaseIterable, Codable, Sendable {
     case relu, gelu
 
-    public func apply(_ x: inout Tensor) {
+    /// The transformer activation that computes this one (gelu is the exact erf GELU, as
+    /// torch.nn.GELU() computes it by default).
+    public var function: ActivationFunction {
         switch self {
-        case .relu:
-            for i in x.data.indices where x.data[i] < 0 { x.data[i] = 0 }
-        case .gelu:
-            // The exact (erf) GELU, as torch.nn.GELU() computes it by default.
-            for i in x.data.indices {
-                let v = x.data[i]
-                x.data[i] = 0.5 * v * (1 + erf(v / 2.0.squareRoot().asFloat))
-            }
+        case .relu: .relu
+        case .gelu: .gelu
         }
     }
-}
 
-extension Double {
-    var asFloat: Float { Float(self) }
+    public func apply(_ x: inout Tensor) { function.apply(&x) }
 }

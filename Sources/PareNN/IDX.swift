@@ -38,14 +38,14 @@ public enum IDX {
     public static func parse(_ raw: [UInt8], name: String = "IDX data") throws -> Array {
         var bytes = raw
         if Gzip.isGzip(raw) {
-            do { bytes = try Gzip.decompress(raw) } catch let error as InflateError {
+            do { bytes = try Gzip.decompress(raw) } catch let error as GzipError {
                 throw IDXError("\(name) is gzip data that cannot be decompressed: \(error.description).")
             }
         }
         guard bytes.count >= 4 else {
             throw IDXError("\(name) is truncated: \(bytes.count) bytes, too short for the 4-byte IDX magic number.")
         }
-        let magic = bytes[0..<4].map { Gzip.hex($0) }.joined()
+        let magic = bytes[0..<4].map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         guard bytes[0] == 0, bytes[1] == 0, let type = ElementType(rawValue: bytes[2]), bytes[3] >= 1 else {
             throw IDXError("\(name) has a bad magic number 0x\(magic): not an IDX file (MNIST images start 0x00000803, labels 0x00000801).")
         }
@@ -146,4 +146,9 @@ extension Dataset {
         let features = Tensor(shape: [rows, width], data: images.type == .uint8 ? images.values.map { $0 / 255 } : images.values)
         return Dataset(name: name, features: features, labels: ints, classCount: classes)
     }
+}
+
+extension String {
+    /// The string with leading zeros up to `width` characters (hex bytes: "8" → "08").
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -113,12 +113,17 @@ public struct Model: Sendable {
     public var classCount: Int { isTransformer ? 0 : (layers.last?.outFeatures ?? 0) }
 
     /// An MLP's logits for x of shape [batch, inputWidth].
-    public func forward(_ x: Tensor) -> Tensor {
-        precondition(!isTransformer, "Model.forward(_:) runs an MLP; a transformer runs through its own forward")
+    public func forward(_ x: Tensor) -> Tensor { forward(x, observer: nil) }
+
+    /// An MLP's logits for x, telling `observer` each Linear layer's input before the layer
+    /// runs: the one forward pass that calibration, statistics and per-layer features are taken
+    /// from. (A transformer runs through its own forward, with the same observer.)
+    public func forward(_ x: Tensor, observer: LinearInputObserver?) -> Tensor {
+        precondition(!isTransformer, "Model.forward runs an MLP; a transformer runs through its own forward")
         let layers = self.layers
         var h = x
         for (index, layer) in layers.enumerated() {
-            h = layer.forward(h)
+            h = layer(h, observer: observer)
             if index < layers.count - 1 { activation.apply(&h) }
         }
         return h

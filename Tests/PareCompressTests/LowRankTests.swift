@@ -3,18 +3,12 @@ import Testing
 import PareNN
 import PareTensor
 @testable import PareCompress
+import PareTestSupport
 
-/// Deterministic uniform values in [-1, 1) (SplitMix64).
+/// Deterministic uniform values in [-1, 1) (SplitMix64, 53-bit draws rounded to Float).
 func lrRandom(_ count: Int, seed: UInt64) -> [Float] {
-    var state = seed
-    return (0..<count).map { _ in
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(Double(z >> 11) / Double(1 << 53) * 2 - 1)
-    }
+    var rng = SplitMix64(seed)
+    return (0..<count).map { _ in Float(rng.uniformDouble()) }
 }
 
 func lrMatrix(_ m: Int, _ n: Int, seed: UInt64) -> Tensor {

@@ -24,17 +24,24 @@ import PareTensor
         let teacher = QuantFixtures.teacher
         let net = TrainableMLP(teacher)
         let quantizer = FakeQuantizer(weightBits: 4, layers: [0, 2], averagingConstant: 0.01)
+        // By hand, 4-bit symmetric per channel (codes −8…7, scale = max|w|/7.5): row 0 has scale
+        // 0.125, so 0.9375 → 7.5 → 8, clamped to 7 (0.875, no gradient); −0.25 → −2; 0.1 → 0.8 → 1.
+        // Row 1 has scale 0.25: −1.875 → −7.5 → −8 (ties to even, inside); 0.3 → 1.2 → 1; 0.5 → 2.
+        let hand = Tensor(shape: [2, 3], data: [0.9375, -0.25, 0.1, -1.875, 0.3, 0.5])
+        let (handQ, handMask) = FakeQuantizer(weightBits: 4, layers: [0], averagingConstant: 0.01).weight(0, hand)
+        #expect(handQ.data == [0.875, -0.25, 0.125, -2, 0.25, 0.5])
+        #expect(handMask!.data == [0, 1, 1, 1, 1, 1])
         let w = net.weights[0]
-        let params = try QuantParams.fit(w, format: QuantFormat(bits: 4), granularity: .channel)
-        let (fq, mask) = quantizer.weight(0, w)
-        #expect(fq == fakeQuantize(w, params).values && mask == fakeQuantize(w, params).steMask)
+        let (_, mask) = quantizer.weight(0, w)
         #expect(quantizer.weight(1, net.weights[1]).0 == net.weights[1] && quantizer.weight(1, net.weights[1]).1 == nil)
 
+        // By hand, uint8 affine: the first batch sets the range [−1, 254], so scale = 255/255 = 1 and
+        // zero point = −round(−1/1) = 1; 0.4 → 0, 3.5 → 4 (ties to even), the ends exact.
+        let handInput = Tensor(shape: [1, 4], data: [-1, 0.4, 3.5, 254])
+        let handQuantizer = FakeQuantizer(weightBits: 4, layers: [0], averagingConstant: 0.01)
+        #expect(handQuantizer.activation(0, handInput, observe: true).0.data == [-1, 0, 4, 254])
         let x = QuantFixtures.test.features
-        let (xq, _) = quantizer.activation(0, x, observe: true)
-        let p = QuantFormat.uint8Affine.params(min: x.data.min()!, max: x.data.max()!)
-        #expect(xq == fakeQuantize(x, QuantParams(format: .uint8Affine, granularity: .tensor, rows: 1, columns: 1,
-                                                  scales: [p.scale], zeroPoints: [p.zeroPoint])).values)
+        _ = quantizer.activation(0, x, observe: true)
         let frozen = quantizer.observers[0]!
         _ = quantizer.activation(0, Tensor(shape: [1, 64], data: [Float](repeating: 9, count: 64)), observe: false)
         #expect(quantizer.observers[0]! == frozen)

@@ -3,6 +3,7 @@ import Testing
 import PareNN
 import PareTensor
 @testable import PareCompress
+import PareTestSupport
 
 private let basePredictions = QuantFixtures.predictions(QuantFixtures.teacher, QuantFixtures.test.features)
 private let logitRows = Tensor(shape: [96, 64], data: Array(QuantFixtures.test.features.data[0..<(96 * 64)]))
@@ -149,7 +150,7 @@ struct QuantGPTQTests {
     }
 
     @Test func gptqBeatsRoundToNearestOnLayerOutputs() throws {
-        var rng = SplitMix(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let weight = Tensor(shape: [16, 32], data: (0..<512).map { _ in rng.uniform() })
         // Correlated inputs with outlier channels, where error feedback pays.
         let inputs = Tensor(shape: [64, 32], data: (0..<(64 * 32)).map { i in

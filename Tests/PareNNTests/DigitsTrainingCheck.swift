@@ -27,5 +27,7 @@ func largeCSVLoadTime() throws {
     let loaded = Date().timeIntervalSince(started)
     let hashStarted = Date()
     let hash = d.contentHash
+    #expect(d.rowCount > 0)
+    #expect(try Dataset.loadCSV(url: url).contentHash == hash, "loading the same file twice gave different data")
     print("loaded \(d.rowCount)×\(d.featureCount) in \(loaded) s; contentHash \(hash.prefix(12))… in \(Date().timeIntervalSince(hashStarted)) s")
 }

@@ -44,9 +44,20 @@ func temporaryFile(_ bytes: [UInt8], _ name: String) throws -> String {
     @Test func corruptGzipIsRejected() {
         var flipped = gzipText
         flipped[40] ^= 0x10
-        #expect(throws: InflateError.self) { try Gzip.decompress(flipped) }
-        #expect(throws: InflateError.self) { try Gzip.decompress(Array(gzipText.prefix(50))) }
-        #expect(throws: InflateError.self) { try Gzip.decompress(Array(gzipText.dropLast(4))) }
+        #expect(throws: GzipError.self) { try Gzip.decompress(flipped) }
+        #expect(throws: GzipError.self) { try Gzip.decompress(Array(gzipText.prefix(50))) }
+        #expect(throws: GzipError.self) { try Gzip.decompress(Array(gzipText.dropLast(4))) }
+    }
+
+    @Test func gzipErrorsSayWhetherDataIsTruncatedOrCorrupt() {
+        #expect(throws: GzipError.self) { try Gzip.decompress(rawImages) }
+        do { _ = try Gzip.decompress(Array(gzipText.prefix(50))); Issue.record("a truncated member decompressed") }
+        catch { #expect("\(error)".contains("truncated")) }
+        var badChecksum = gzipText
+        badChecksum[gzipText.count - 8] ^= 0xff   // the CRC-32 in the trailer
+        do { _ = try Gzip.decompress(badChecksum); Issue.record("a member with a wrong CRC decompressed") }
+        catch { #expect("\(error)".contains("corrupt")) }
+        #expect(throws: GzipError.self) { try Gzip.decompress(gzipStored + [1, 2, 3]) }   // garbage after a member
     }
 
     @Test(arguments: [false, true])

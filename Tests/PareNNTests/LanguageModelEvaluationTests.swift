@@ -95,6 +95,7 @@ import PareTensor
         let m = try LanguageModelEvaluation.metrics(model: model, base: nil, windows: w, measureTiming: true)
         #expect(m["tokens_per_s"]! > 0 && m["decode_ms_per_token"]! > 0)
         #expect(Set(m.keys).isSubset(of: LanguageModelEvaluation.metricNames))
+        #expect(LanguageModelEvaluation.metricNames.allSatisfy { MetricVocabulary.info($0) != nil })   // one vocabulary
     }
 
     @Test func refusesMismatchedVocabulariesAndEmptyWindows() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PareNN
+import PareTestSupport
 
 /// The hand-written pre-tokenizer scanners against the regexes they replace (Swift Regex, matched
 /// on Unicode scalars as Oniguruma and llama.cpp do), on tricky strings and on random ones.
@@ -59,7 +60,7 @@ import Testing
     func scannerMatchesRegexOnRandomStrings(_ mode: BPEPreTokenizer) {
         let alphabet: [Unicode.Scalar] = ["a", "Z", "s", "t", "r", "e", "v", "l", "m", "d", "S", "L", "'", " ", " ", "\n", "\r",
                                           "\t", "1", "7", "\u{663}", "½", ".", ",", "!", "é", "\u{301}", "日", "😀", "\u{a0}", "\u{3000}", "_", "-"]
-        var rng = TokenizerRNG(seed: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<400 {
             var v = String.UnicodeScalarView()
             for _ in 0..<(Int(rng.next() % 24) + 1) { v.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
@@ -78,14 +79,3 @@ import Testing
     }
 }
 
-struct TokenizerRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

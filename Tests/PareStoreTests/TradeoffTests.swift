@@ -3,17 +3,7 @@ import GRDB
 import Testing
 import PareTensor
 @testable import PareStore
-
-/// A deterministic generator for test data.
-struct TestRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed &* 0x9E3779B97F4A7C15 | 1 }
-    mutating func next() -> UInt64 {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
-        return state
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
+import PareTestSupport
 
 func ints(_ column: [TableValue]?) -> [Int64] {
     (column ?? []).compactMap { if case .int(let i) = $0 { i } else { nil } }
@@ -36,7 +26,7 @@ func ints(_ column: [TableValue]?) -> [Int64] {
 
     @Test func matchesBruteForceOnRandomData() throws {
         for trial in 0..<12 {
-            var rng = TestRNG(UInt64(trial + 1))
+            var rng = XorShift64(UInt64(trial + 1))
             let store = try newStore("pareto")
             var runs: [(start: RunStart, outcome: RunOutcome)] = []
             var points: [Point] = []

@@ -1,5 +1,6 @@
 import Testing
 @testable import PareTensor
+import PareTestSupport
 
 /// Each block format on a block made by hand, whose values follow from ggml's layout by hand
 /// (binary16 constants: 0x3C00 = 1, 0x3800 = 0.5, 0x3400 = 0.25, 0x4000 = 2, 0xBC00 = −1).
@@ -193,7 +194,7 @@ import Testing
     /// decode(encode(x)) is within one quantization step of x, block by block.
     @Test func encodeDecodeRoundTrip() throws {
         var rng = TestRNG(7)
-        let x = (0 ..< 32 * 64).map { i in Float(rng.uniform()) * (i < 1024 ? 1 : 0.01) + (i % 97 == 0 ? 3 : 0) }
+        let x = (0 ..< 32 * 64).map { i in Float(rng.uniformDouble()) * (i < 1024 ? 1 : 0.01) + (i % 97 == 0 ? 3 : 0) }
         // The largest error in steps: half a step of rounding, except that Q4_0 and Q5_0 give the
         // extreme value code −8 (−16), so a value of the opposite sign as large clips to +7 (+15),
         // a whole step short.

@@ -1,17 +1,11 @@
 import Testing
 @testable import PareTensor
+import PareTestSupport
 
 /// Deterministic pseudo-random floats in [-1, 1) (SplitMix64), so failures reproduce.
 private func randomFloats(_ count: Int, seed: UInt64) -> [Float] {
-    var state = seed
-    return (0..<count).map { _ in
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 23) - 1
-    }
+    var rng = SplitMix64(seed)
+    return (0..<count).map { _ in rng.uniform() }
 }
 
 /// Runs sgemm and referenceSgemm on the same random operands (with leading dimensions padded by

@@ -1,13 +1,12 @@
 import Foundation
 import Testing
 @testable import PareTensor
+import PareTestSupport
 
 /// Deterministic test values.
-struct QuantTestRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed &* 0x9E3779B97F4A7C15 | 1 }
-    mutating func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
-    mutating func uniform(_ lo: Float = -1, _ hi: Float = 1) -> Float { lo + (hi - lo) * Float(next() >> 40) / Float(1 << 24) }
+typealias QuantTestRNG = XorShift64
+
+extension XorShift64 {
     mutating func tensor(_ rows: Int, _ cols: Int, _ lo: Float = -1, _ hi: Float = 1) -> Tensor {
         Tensor(shape: [rows, cols], data: (0..<(rows * cols)).map { _ in uniform(lo, hi) })
     }

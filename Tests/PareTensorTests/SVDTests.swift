@@ -1,25 +1,11 @@
 import Testing
 import Foundation
 @testable import PareTensor
-
-/// Deterministic generator for test matrices (SplitMix64).
-struct TestRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [-1, 1).
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) * 2 - 1 }
-}
+import PareTestSupport
 
 func randomMatrix(_ m: Int, _ n: Int, seed: UInt64) -> Tensor {
     var rng = TestRNG(seed)
-    return Tensor(shape: [m, n], data: (0..<(m * n)).map { _ in Float(rng.uniform()) })
+    return Tensor(shape: [m, n], data: (0..<(m * n)).map { _ in Float(rng.uniformDouble()) })
 }
 
 /// n orthonormal columns of length m (Gram–Schmidt twice, Double), column-major.
@@ -27,7 +13,7 @@ func orthonormalColumns(_ m: Int, _ n: Int, seed: UInt64) -> [[Double]] {
     var rng = TestRNG(seed)
     var cols: [[Double]] = []
     while cols.count < n {
-        var x = (0..<m).map { _ in rng.uniform() }
+        var x = (0..<m).map { _ in rng.uniformDouble() }
         for _ in 0..<2 {
             for c in cols {
                 let d = zip(c, x).reduce(0) { $0 + $1.0 * $1.1 }
@@ -156,3 +142,6 @@ func transpose(_ t: Tensor) -> Tensor {
         #expect(SVD.energyRank([0, 0], fraction: 0.9) == 1)
     }
 }
+
+/// The target's test generator: SplitMix64, shared by every test target.
+typealias TestRNG = SplitMix64

@@ -1,10 +1,9 @@
 import Testing
 @testable import PareTensor
+import PareTestSupport
 
 /// Sparse and dense test matrices from the target's shared SplitMix64 generator (`TestRNG`).
 extension TestRNG {
-    /// Uniform in [0, 1), Float.
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
     /// A matrix with roughly `sparsity` of its entries exactly zero, the rest in ±[0.1, 1.1).
     mutating func sparseMatrix(_ rows: Int, _ columns: Int, sparsity: Double) -> Tensor {
         Tensor(shape: [rows, columns], data: (0..<rows * columns).map { _ in

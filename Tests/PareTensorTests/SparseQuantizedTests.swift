@@ -1,5 +1,6 @@
 import Testing
 @testable import PareTensor
+import PareTestSupport
 
 /// The sparse-quantized encoding: mask + packed codes of the kept weights.
 @Suite struct SparseQuantizedTests {

@@ -69,19 +69,16 @@ public struct SparseGPTPruning: CompressionMethod {
         try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: false)
         if case .nm(_, let m) = pattern { try NMPruning.checkWidths(model, selected, m: m, method: Self.name) }
         var current = model
-        var h = calibration.features
-        for i in current.layers.indices {
-            if selected.contains(i) {
-                let layer = current.layers[i]
-                let hessian = Self.hessian(h)
-                let pruned = try Self.prune(weight: layer.weight.decoded(), hessian: hessian, pattern: pattern,
-                                            blockSize: blockSize, damp: damp, layerName: layer.name)
-                current.layers[i] = LinearLayer(name: layer.name, weight: SparseEncoding.best(for: pruned), bias: layer.bias)
-                context.progress(Double(i + 1) / Double(current.layers.count), "sparsegpt \(layer.name)")
-            }
-            if i == selected.last { break }
-            h = current.layers[i].forward(h)
-            if i < current.layers.count - 1 { current.activation.apply(&h) }
+        for i in current.layers.indices where selected.contains(i) {
+            let layer = current.layers[i]
+            // H of this layer's inputs as the already pruned layers before it compute them,
+            // accumulated as the forward pass produces them.
+            var hessian = HessianAccumulator(width: layer.inFeatures)
+            Calibration.observe(layer: i, current, on: calibration.features) { hessian.add($0) }
+            let pruned = try Self.prune(weight: layer.weight.decoded(), hessian: hessian.matrix, pattern: pattern,
+                                        blockSize: blockSize, damp: damp, layerName: layer.name)
+            current.layers[i] = LinearLayer(name: layer.name, weight: SparseEncoding.best(for: pruned), bias: layer.bias)
+            context.progress(Double(i + 1) / Double(current.layers.count), "sparsegpt \(layer.name)")
         }
         let report = Pruning.report(current, layers: selected)
         return CompressionResult(model: current, notes: report.notes, extraMetrics: report.metrics)
@@ -90,18 +87,9 @@ public struct SparseGPTPruning: CompressionMethod {
     /// H = XᵀX for inputs X [rows, in] (row-major [in, in], Double). The reference scales it by
     /// 2/rows; SparseGPT's updates and the relative damping do not depend on the scale.
     public static func hessian(_ x: Tensor) -> [Double] {
-        let n = x.columns
-        var h = [Double](repeating: 0, count: n * n)
-        var row = [Double](repeating: 0, count: n)
-        for r in 0..<x.rows {
-            for j in 0..<n { row[j] = Double(x.data[r * n + j]) }
-            for i in 0..<n where row[i] != 0 {
-                let xi = row[i]
-                for j in i..<n { h[i * n + j] += xi * row[j] }
-            }
-        }
-        for i in 0..<n { for j in 0..<i { h[i * n + j] = h[j * n + i] } }
-        return h
+        var h = HessianAccumulator(width: x.columns)
+        h.add(x)
+        return h.matrix
     }
 
     /// Prunes one weight [out, in] given its Hessian [in, in]. `fixedMask` (true = prune), when
@@ -187,5 +175,39 @@ public struct SparseGPTPruning: CompressionMethod {
             i1 = i2
         }
         return Tensor(shape: weight.shape, data: w.map { Float($0) })
+    }
+}
+
+/// H = XᵀX (Double) summed over input batches as a forward pass produces them, rows in order,
+/// so the rows never need to be kept.
+struct HessianAccumulator {
+    let width: Int
+    private var upper: [Double]
+
+    init(width: Int) {
+        self.width = width
+        upper = [Double](repeating: 0, count: width * width)
+    }
+
+    /// Adds xᵀx for a batch x [rows, width] (the upper triangle; `matrix` mirrors it).
+    mutating func add(_ x: Tensor) {
+        precondition(x.columns == width, "inputs of width \(x.columns) for a Hessian of width \(width)")
+        let n = width
+        var row = [Double](repeating: 0, count: n)
+        for r in 0..<x.rows {
+            for j in 0..<n { row[j] = Double(x.data[r * n + j]) }
+            for i in 0..<n where row[i] != 0 {
+                let xi = row[i]
+                for j in i..<n { upper[i * n + j] += xi * row[j] }
+            }
+        }
+    }
+
+    /// The symmetric H, row-major [width, width].
+    var matrix: [Double] {
+        var h = upper
+        let n = width
+        for i in 0..<n { for j in 0..<i { h[i * n + j] = h[j * n + i] } }
+        return h
     }
 }

@@ -38,15 +38,15 @@ public struct WandaPruning: CompressionMethod, MaskPruner {
     /// The Wanda keep mask of one weight [out, in] given its input activations X [rows, in].
     public static func mask(weight: Tensor, inputs x: Tensor, amount: Double) -> Tensor {
         precondition(x.columns == weight.columns, "inputs of width \(x.columns) for a weight with \(weight.columns) inputs")
+        var norms = ColumnNorms(width: x.columns)
+        norms.add(x)
+        return mask(weight: weight, inputNorms: norms.norms, amount: amount)
+    }
+
+    /// The Wanda keep mask of one weight [out, in] given ‖X_j‖₂ of each input feature.
+    public static func mask(weight: Tensor, inputNorms norms: [Double], amount: Double) -> Tensor {
+        precondition(norms.count == weight.columns, "\(norms.count) input norms for a weight with \(weight.columns) inputs")
         let out = weight.rows, width = weight.columns
-        var sumSquares = [Double](repeating: 0, count: width)
-        for r in 0..<x.rows {
-            for j in 0..<width {
-                let v = Double(x.data[r * width + j])
-                sumSquares[j] += v * v
-            }
-        }
-        let norms = sumSquares.map { $0.squareRoot() }
         let perRow = Int(amount * Double(width))     // floor, as the reference's int()
         var keep: [Bool] = []
         keep.reserveCapacity(weight.count)
@@ -72,21 +72,39 @@ public struct WandaPruning: CompressionMethod, MaskPruner {
         let selected = try layers.indices(in: model, method: Self.name)
         var current = model
         var masks = [Tensor?](repeating: nil, count: model.layers.count)
-        var h = calibration.features
-        for i in current.layers.indices {
-            if selected.contains(i) {
-                let w = current.layers[i].weight.decoded()
-                let mask = Self.mask(weight: w, inputs: h, amount: sparsity)
-                masks[i] = mask
-                current.layers[i] = LinearLayer(name: current.layers[i].name,
-                                                weight: DenseWeight(Pruning.applying(mask, to: w)),
-                                                bias: current.layers[i].bias)
-                context.progress(Double(i + 1) / Double(current.layers.count), "wanda \(current.layers[i].name)")
-            }
-            if i == selected.last { break }
-            h = current.layers[i].forward(h)
-            if i < current.layers.count - 1 { current.activation.apply(&h) }
+        for i in current.layers.indices where selected.contains(i) {
+            // ‖X_j‖ of this layer's inputs as the already pruned layers before it compute them.
+            var norms = ColumnNorms(width: current.layers[i].inFeatures)
+            Calibration.observe(layer: i, current, on: calibration.features) { norms.add($0) }
+            let w = current.layers[i].weight.decoded()
+            let mask = Self.mask(weight: w, inputNorms: norms.norms, amount: sparsity)
+            masks[i] = mask
+            current.layers[i] = LinearLayer(name: current.layers[i].name,
+                                            weight: DenseWeight(Pruning.applying(mask, to: w)),
+                                            bias: current.layers[i].bias)
+            context.progress(Double(i + 1) / Double(current.layers.count), "wanda \(current.layers[i].name)")
         }
         return masks
     }
+}
+
+/// ‖X_j‖₂ of each input feature, summed in Double over input batches as a forward pass
+/// produces them, so the rows never need to be kept.
+struct ColumnNorms {
+    private var sumSquares: [Double]
+
+    init(width: Int) { sumSquares = [Double](repeating: 0, count: width) }
+
+    mutating func add(_ x: Tensor) {
+        let width = sumSquares.count
+        precondition(x.columns == width, "inputs of width \(x.columns) for \(width) columns")
+        for r in 0..<x.rows {
+            for j in 0..<width {
+                let v = Double(x.data[r * width + j])
+                sumSquares[j] += v * v
+            }
+        }
+    }
+
+    var norms: [Double] { sumSquares.map { $0.squareRoot() } }
 }

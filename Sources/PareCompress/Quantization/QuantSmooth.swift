@@ -66,17 +66,16 @@ public enum SmoothQuant {
     }
 
     public static func smooth(_ model: Model, layers: [Int], calibration: Tensor, alpha: Double) -> Smoothed {
-        let inputs = Calibration.layerInputs(model, on: calibration)
+        let xMaxima = Self.inputMaxima(model, layers: Set(layers), on: calibration)
         var weights = model.layers.map { $0.weight.decoded() }
         var biases = model.layers.map(\.bias)
         var replaced = Set<Int>()
         var multipliers: [Int: [Float]] = [:], folded = Set<Int>(), allFactors: [Int: [Float]] = [:]
         let selected = Set(layers)
         for i in layers.sorted() {
-            let x = inputs[i], w = model.layers[i].weight.decoded()
+            let xMax = xMaxima[i]!, w = model.layers[i].weight.decoded()
             let k = w.columns
-            var xMax = [Float](repeating: 0, count: k), wMax = [Float](repeating: 0, count: k)
-            for r in 0..<x.rows { for j in 0..<k { xMax[j] = max(xMax[j], abs(x.data[r * k + j])) } }
+            var wMax = [Float](repeating: 0, count: k)
             for r in 0..<w.rows { for j in 0..<k { wMax[j] = max(wMax[j], abs(w.data[r * k + j])) } }
             let s = factors(activationMax: xMax, weightMax: wMax, alpha: alpha)
             allFactors[i] = s
@@ -104,17 +103,33 @@ public enum SmoothQuant {
         return Smoothed(model: out, inputMultipliers: multipliers, foldedInto: folded, factors: allFactors)
     }
 
-    /// The fp32 forward of a smoothed model, applying the stored input multipliers.
+    /// max|X_j| of the input of each of `layers`, kept as one forward pass on `calibration`
+    /// produces the inputs (not the inputs themselves).
+    static func inputMaxima(_ model: Model, layers: Set<Int>, on calibration: Tensor) -> [Int: [Float]] {
+        var maxima: [Int: [Float]] = [:]
+        var index = 0   // layers run in order, once each: the call count is the layer index
+        _ = model.forward(calibration, observer: LinearInputObserver { _, x in
+            defer { index += 1 }
+            guard layers.contains(index) else { return }
+            let k = x.columns
+            var xMax = maxima[index] ?? [Float](repeating: 0, count: k)
+            for r in 0..<x.rows { for j in 0..<k { xMax[j] = max(xMax[j], abs(x.data[r * k + j])) } }
+            maxima[index] = xMax
+        })
+        return maxima
+    }
+
+    /// The fp32 forward of a smoothed model, applying the stored input multipliers: the model's
+    /// own forward with each multiplier folded into its layer's columns (x·diag(m)·Wᵀ =
+    /// x·(W·diag(m))ᵀ, equal up to float rounding).
     public static func forward(_ smoothed: Smoothed, _ x: Tensor) -> Tensor {
-        var h = x
-        let model = smoothed.model
-        for (index, layer) in model.layers.enumerated() {
-            if let m = smoothed.inputMultipliers[index] {
-                for r in 0..<h.rows { for j in 0..<h.columns { h.data[r * h.columns + j] *= m[j] } }
-            }
-            h = layer.forward(h)
-            if index < model.layers.count - 1 { model.activation.apply(&h) }
+        var model = smoothed.model
+        for (index, m) in smoothed.inputMultipliers {
+            var w = model.layers[index].weight.decoded()
+            let k = w.columns
+            for r in 0..<w.rows { for j in 0..<k { w.data[r * k + j] *= m[j] } }
+            model.layers[index].weight = DenseWeight(w)
         }
-        return h
+        return model.forward(x)
     }
 }

@@ -4,11 +4,8 @@ import PareTensor
 /// The common metric vocabulary of DESIGN.md for one compressed model against its base.
 public enum Evaluator {
     /// Every metric name `metrics` can return (the caller adds `compress_seconds`).
-    public static let metricNames = [
-        "accuracy", "agreement", "kl_to_base", "params_total", "params_nonzero", "size_bytes",
-        "base_size_bytes", "compression_ratio", "flops", "flops_effective", "latency_ms_p50",
-        "latency_ms_p95", "throughput_sps", "weight_rel_error",
-    ]
+    /// The vocabulary's own list of them (`MetricVocabulary`, source `.evaluator`).
+    public static let metricNames = MetricVocabulary.names(from: .evaluator)
 
     /// Evaluates `model` on `test` against `base`:
     /// - `accuracy`: top-1 on the test labels; `agreement`: fraction of rows where the model's

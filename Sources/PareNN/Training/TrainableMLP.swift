@@ -57,35 +57,23 @@ public struct TrainableMLP: Sendable {
               activation: activation)
     }
 
-    /// Logits for x [batch, inputWidth].
-    public func forward(_ x: Tensor) -> Tensor {
-        forwardLayers(x).last!
-    }
+    /// Logits for x [batch, inputWidth]: the forward of `model()` (the same arithmetic).
+    public func forward(_ x: Tensor) -> Tensor { model().forward(x) }
 
     /// The output of every layer for x: hidden layers after the activation, then the logits.
-    public func forwardLayers(_ x: Tensor) -> [Tensor] {
-        var outputs: [Tensor] = []
-        var h = x
-        for i in weights.indices {
-            h = linearForward(h, weights[i], biases[i])
-            if i < weights.count - 1 { activation.apply(&h) }
-            outputs.append(h)
-        }
-        return outputs
-    }
+    public func forwardLayers(_ x: Tensor) -> [Tensor] { model().forwardLayers(x) }
 }
 
 extension Model {
     /// The output of every layer for x: hidden layers after the activation, then the logits
-    /// (e.g. a teacher's hidden features for white-box distillation).
+    /// (e.g. a teacher's hidden features for white-box distillation). A hidden output is the
+    /// next layer's input, so one observed forward pass gives them all.
     public func forwardLayers(_ x: Tensor) -> [Tensor] {
         var outputs: [Tensor] = []
-        var h = x
-        for (index, layer) in layers.enumerated() {
-            h = layer.forward(h)
-            if index < layers.count - 1 { activation.apply(&h) }
-            outputs.append(h)
-        }
+        // In call order: the input of layer i + 1 is the output of layer i.
+        let logits = forward(x, observer: LinearInputObserver { _, input in outputs.append(input) })
+        outputs.removeFirst()   // x itself, the input of the first layer
+        outputs.append(logits)
         return outputs
     }
 }

@@ -6,7 +6,7 @@ public enum Trainer {
     /// Trains `net` in place for `config.epochs` epochs and returns each epoch's statistics.
     /// Each epoch visits every row once in an order drawn from `SeededRandom(seed: config.seed,
     /// stream: 1)`; the last minibatch may be smaller. `progress` gets (fraction, "epoch e/E loss …")
-    /// after every step (pass `ProgressBar.callback`; it throttles drawing itself).
+    /// after every step (the CLI passes its progress bar's `callback`, which throttles drawing itself).
     @discardableResult
     public static func train(_ net: inout TrainableMLP, on data: Dataset, config: TrainingConfig,
                              hooks: TrainingHooks = .init(),

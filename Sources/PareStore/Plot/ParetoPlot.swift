@@ -1,4 +1,5 @@
 import Foundation
+import PareTensor
 
 /// `pare plot pareto`: an SVG scatter of runs on two metrics, one colour and marker shape per
 /// method, the Pareto frontier as a step line, labelled axes with units, nice ticks, a legend.

@@ -1,4 +1,5 @@
 import GRDB
+import PareTensor
 
 /// Runs side by side (`pare compare`).
 public struct Comparison: Sendable {

@@ -1,4 +1,5 @@
 import GRDB
+import PareTensor
 
 extension Store {
     /// One row per run (oldest first): run_id, name, method, status, then `params.<key>` and

@@ -1,4 +1,5 @@
 import GRDB
+import PareTensor
 
 extension Store {
     /// Metric keys recorded in the database, sorted.

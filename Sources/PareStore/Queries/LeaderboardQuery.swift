@@ -1,4 +1,5 @@
 import GRDB
+import PareTensor
 
 extension Store {
     /// Finished runs ranked by one metric's final value (`queries/leaderboard.sql`).

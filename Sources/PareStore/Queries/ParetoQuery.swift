@@ -1,4 +1,5 @@
 import GRDB
+import PareTensor
 
 /// Which way is better on each axis of a trade-off.
 public struct ParetoDirections: Equatable, Sendable {

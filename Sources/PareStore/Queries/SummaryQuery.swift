@@ -1,4 +1,5 @@
 import GRDB
+import PareTensor
 
 extension Store {
     /// The best finished run of each method by one metric, in one query (`queries/summary.sql`),
