@@ -9,7 +9,10 @@ SELECT runs.id     AS run,
        (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'accuracy'          AND x.step = 0) AS accuracy,
        (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'size_bytes'        AND x.step = 0) AS size_bytes,
        (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'compression_ratio' AND x.step = 0) AS compression_ratio,
-       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'latency_ms_p50'    AND x.step = 0) AS latency_ms_p50
+       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'latency_ms_p50'    AND x.step = 0) AS latency_ms_p50,
+       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'perplexity'        AND x.step = 0) AS perplexity,
+       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'embedding_cosine'  AND x.step = 0) AS embedding_cosine,
+       (SELECT value FROM metrics x WHERE x.run_id = runs.id AND x.key = 'tokens_per_s'      AND x.step = 0) AS tokens_per_s
 FROM metrics m
 CROSS JOIN runs ON runs.id = m.run_id
 WHERE m.key = :metric AND m.step = 0 AND m.value IS NOT NULL

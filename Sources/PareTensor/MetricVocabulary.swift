@@ -66,5 +66,6 @@ public enum MetricVocabulary {
     public static func names(from source: MetricInfo.Source) -> [String] { all.filter { $0.source == source }.map(\.name) }
 
     /// The headline metrics `runs` and `leaderboard` show beside the ranked one.
-    public static let headline = ["accuracy", "size_bytes", "compression_ratio", "latency_ms_p50"]
+    public static let headline = ["accuracy", "size_bytes", "compression_ratio", "latency_ms_p50",
+                                   "perplexity", "embedding_cosine", "tokens_per_s"]
 }

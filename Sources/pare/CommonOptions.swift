@@ -77,5 +77,6 @@ func parseSettings(_ pairs: [String]) throws -> [String: String] {
 
 /// Prints a table in the chosen format.
 func printTable(_ table: ResultTable, _ format: OutputFormat) throws {
-    printOut(try table.rendered(as: format))
+    let shown = format == .table ? table.droppingEmptyColumns(among: MetricVocabulary.headline) : table
+    printOut(try shown.rendered(as: format))
 }

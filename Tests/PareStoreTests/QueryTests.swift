@@ -22,7 +22,7 @@ import GRDB
 
     @Test func higherIsBetterRanksDescendingWithTies() throws {
         let board = try store().leaderboard(metric: "accuracy")
-        #expect(board.columns == ["rank", "run", "name", "method", "accuracy", "size_bytes", "compression_ratio", "latency_ms_p50"])
+        #expect(board.columns == ["rank", "run", "name", "method", "accuracy", "size_bytes", "compression_ratio", "latency_ms_p50", "perplexity", "embedding_cosine", "tokens_per_s"])
         #expect(board.column("run") == [.int(1), .int(2), .int(3), .int(4)])
         #expect(board.column("rank") == [.int(1), .int(2), .int(2), .int(4)])
         #expect(board.column("accuracy") == [.double(0.95), .double(0.9), .double(0.9), .double(0.8)])
@@ -31,7 +31,7 @@ import GRDB
     @Test func lowerIsBetterAndOverride() throws {
         let store = try store()
         let bySize = try store.leaderboard(metric: "size_bytes")
-        #expect(bySize.columns == ["rank", "run", "name", "method", "size_bytes", "accuracy", "compression_ratio", "latency_ms_p50"])
+        #expect(bySize.columns == ["rank", "run", "name", "method", "size_bytes", "accuracy", "compression_ratio", "latency_ms_p50", "perplexity", "embedding_cosine", "tokens_per_s"])
         #expect(bySize.column("run") == [.int(4), .int(2), .int(3), .int(1)])
         #expect(try store.leaderboard(metric: "size_bytes", ascending: false).column("run") == [.int(1), .int(3), .int(2), .int(4)])
         #expect(try store.leaderboard(metric: "accuracy", ascending: true, limit: 2).column("run") == [.int(4), .int(2)])
@@ -138,7 +138,7 @@ import GRDB
         _ = try store.record(start(name: "a"), outcome(["accuracy": 0.9, "size_bytes": 10, "compression_ratio": 4, "latency_ms_p50": 0.2]))
         _ = try store.record(start(name: "b"), outcome(["accuracy": 0.8]))
         let runs = try store.runs(limit: 1)
-        #expect(runs.columns == ["id", "name", "method", "status", "started_at", "accuracy", "size_bytes", "compression_ratio", "latency_ms_p50"])
+        #expect(runs.columns == ["id", "name", "method", "status", "started_at", "accuracy", "size_bytes", "compression_ratio", "latency_ms_p50", "perplexity", "embedding_cosine", "tokens_per_s"])
         #expect(runs.rows.count == 1)
         #expect(runs.column("name") == [.text("b")])
         #expect(try store.runs().column("size_bytes") == [.null, .double(10)])

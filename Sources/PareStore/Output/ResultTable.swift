@@ -83,3 +83,16 @@ extension ResultTable {
         return table
     }
 }
+
+extension ResultTable {
+    /// The table without those of `names` that are empty in every row: a person's view of runs
+    /// shows perplexity for language models and accuracy for classifiers, not a column of dashes
+    /// (scripts get every column, so their schema does not depend on the data).
+    public func droppingEmptyColumns(among names: [String]) -> ResultTable {
+        guard !rows.isEmpty else { return self }
+        let drop = Set(columns.indices.filter { i in names.contains(columns[i]) && rows.allSatisfy { $0[i] == .null } })
+        guard !drop.isEmpty else { return self }
+        let keep = columns.indices.filter { !drop.contains($0) }
+        return ResultTable(columns: keep.map { columns[$0] }, rows: rows.map { row in keep.map { row[$0] } })
+    }
+}
