@@ -80,15 +80,15 @@ let package = Package(
         .executableTarget(name: "PareBench", dependencies: ["Pare"], swiftSettings: fastMath),
 
         // The seeded generators every test target draws test data from (one copy, not one a target).
-        .target(name: "PareTestSupport", path: "Tests/PareTestSupport"),
+        .target(name: "PareTestSupport", dependencies: ["PareNN"], path: "Tests/PareTestSupport"),
         .testTarget(name: "PareTensorTests", dependencies: ["PareTensor"]),
         .testTarget(name: "PareNNTests", dependencies: ["PareNN", "PareTestSupport"]),
         .testTarget(name: "PareCompressTests", dependencies: ["PareCompress", "PareTestSupport"]),
         .testTarget(name: "PareStoreTests", dependencies: ["PareStore", "PareTestSupport"]),
-        .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor"]),
+        .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor", "PareTestSupport"]),
         // Drives the built `pare` binary end to end (it depends on PareCLI so the binary is built first).
         .testTarget(name: "PareCLITests", dependencies: [
-            "Pare", "PareCLI", .product(name: "GRDB", package: "GRDB.swift"),
+            "Pare", "PareCLI", "PareTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -68,7 +68,8 @@ public struct Settings: Sendable {
     public func finish() throws {
         let unknown = Set(values.keys).subtracting(used).sorted()
         if let first = unknown.first {
-            throw ConfigError("\(method) has no setting '\(first)' (it takes: \(used.sorted().joined(separator: ", "))).")
+            let takes = used.isEmpty ? "it takes no settings" : "it takes: \(used.sorted().joined(separator: ", "))"
+            throw ConfigError("\(method) has no setting '\(first)' (\(takes)).")
         }
     }
 }

@@ -24,6 +24,13 @@ struct UsageError: Error, CustomStringConvertible {
 
 extension OutputFormat: ExpressibleByArgument {}
 
+/// `--where FILTER`, declared once for every verb that selects runs.
+struct FilterOption: ParsableArguments {
+    @Option(name: .customLong("where"),
+            help: "Only runs matching this filter, e.g. \"metrics.accuracy > 0.9 and params.bits <= 4\" (see the README's Filters).")
+    var filter: String?
+}
+
 struct FormatOption: ParsableArguments {
     @Option(name: .long, help: "Output format: table (for people), csv or json (for scripts).")
     var format: OutputFormat = .table

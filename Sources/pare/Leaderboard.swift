@@ -12,7 +12,7 @@ struct Leaderboard: ParsableCommand {
     )
 
     @Option(help: "The metric to rank by, e.g. accuracy, size_bytes, latency_ms_p50.") var metric: String
-    @Option(name: .customLong("where"), help: "A filter, e.g. \"params.method = 'quant-weight'\".") var filter: String?
+    @OptionGroup var selection: FilterOption
     @Option(parsing: .unconditional, help: "Show at most this many runs.") var limit: Int = 10
     @Flag(help: "Smallest first.") var ascending = false
     @Flag(help: "Largest first.") var descending = false
@@ -27,7 +27,7 @@ struct Leaderboard: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let order: Bool? = ascending ? true : (descending ? false : nil)
-            try printTable(try database.openForReading().leaderboard(metric: metric, ascending: order, filter: filter, limit: limit),
+            try printTable(try database.openForReading().leaderboard(metric: metric, ascending: order, filter: selection.filter, limit: limit),
                            format.format)
         }
     }

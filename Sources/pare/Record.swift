@@ -10,6 +10,12 @@ struct Record: ParsableCommand {
         Examples:
           pare record --model teacher.safetensors --test test.csv --method prune-magnitude --set amount=0.5
           pare record --model teacher.safetensors --test test.csv --method quant-weight --set bits=8
+          pare record --model SmolLM2-135M-Instruct.Q4_1.gguf --test text:emma.txt,tokens=2048,context=512 \
+              --method quant-weight --set bits=4 --set granularity=group --set group_size=64 --set layers='model.layers.*'
+          pare record --model all-MiniLM-L6-v2/ --train sentences:train.tsv --test sentences:test.tsv --method prune-nm
+        On a transformer, layers= takes glob patterns over Hugging Face paths (`pare layers --model M`
+        lists them); by default every Linear inside the blocks, never the embeddings or lm_head.
+        text: defaults: tokens=4096, context=512 (non-overlapping windows, every position scored).
         Pipelines (each stage recorded as a run whose parent is the previous stage; the last run's
         metrics are the whole pipeline's, against the original model):
           pare record … --method prune-magnitude+quant-weight --set prune.amount=0.5 --set quant.bits=4
@@ -21,10 +27,10 @@ struct Record: ParsableCommand {
         """
     )
 
-    @Option(help: "The base model (safetensors).") var model: String
+    @Option(help: "The base model: an MLP safetensors file, a Hugging Face model directory or a GGUF file.") var model: String
     @Option(help: "Architecture when the file has no __metadata__, e.g. mlp:64,256,128,10:relu.") var arch: String?
-    @Option(help: "Training data (CSV with a label column); split 80/20 when --test is absent.") var train: String?
-    @Option(help: "Test data (CSV with a label column).") var test: String?
+    @Option(help: "Training data: CSV with a label column (split 80/20 when --test is absent); for an encoder's probe, sentences:FILE.") var train: String?
+    @Option(help: "Test data: CSV with a label column; text:FILE[,tokens=N][,context=C] for a decoder LM; sentences:FILE[,rows=N] for an encoder.") var test: String?
     @Option(help: "Calibration data for data-aware methods (CSV).") var calib: String?
     @Option(help: "The compression method (see `pare methods`), or a pipeline A+B.") var method: String?
     @Option(help: "A pipeline recipe (JSON) instead of --method.") var recipe: String?

@@ -4,6 +4,7 @@ import PareNN
 import PareStore
 import PareTensor
 import Testing
+import PareTestSupport
 @testable import Pare
 
 /// A transformer through the whole record: Hugging Face directory → compress → evaluate →
@@ -97,6 +98,31 @@ import Testing
         let low = try store.finalMetrics(run: try Recorder.record(try Recorder.prepare(request("lowrank-svd", ["ratio": "0.25"])), store: store))
         #expect(low["embedding_cosine"]! < 1 && low["accuracy"] != nil)
         #expect(try store.probe(model: prepared.base.hash, dataset: prepared.data.trainSentences!.contentHash) == probeJSON)
+    }
+
+    @Test func aShardedCheckpointIsTheSameModelAsItsSingleFile() throws {
+        let single = try TinyTransformers.llama(in: folder)
+        let sharded = folder.appending(path: "sharded")
+        try FileManager.default.createDirectory(at: sharded, withIntermediateDirectories: true)
+        for name in ["config.json", "tokenizer.json"] {
+            try FileManager.default.copyItem(at: single.appending(path: name), to: sharded.appending(path: name))
+        }
+        let file = try SafetensorsFile.read(contentsOf: single.appending(path: "model.safetensors"))
+        let half = file.tensors.count / 2
+        let shards = [Array(file.tensors[..<half]), Array(file.tensors[half...])]
+        var map: [String: String] = [:]
+        for (i, tensors) in shards.enumerated() {
+            let name = "model-0000\(i + 1)-of-00002.safetensors"
+            try SafetensorsFile(tensors: tensors).write(to: sharded.appending(path: name))
+            for t in tensors { map[t.name] = name }
+        }
+        try JSONSerialization.data(withJSONObject: ["metadata": [:], "weight_map": map])
+            .write(to: sharded.appending(path: "model.safetensors.index.json"))
+        let a = try ModelIO.load(contentsOf: single), b = try ModelIO.load(contentsOf: sharded)
+        #expect(a.hash == b.hash && a.sizeBytes == b.sizeBytes)   // the weights, not their files, identify a model
+        // A shard the index names but the folder lacks is one clear error.
+        try FileManager.default.removeItem(at: sharded.appending(path: "model-00002-of-00002.safetensors"))
+        #expect(throws: TransformerError.self) { try ModelIO.load(contentsOf: sharded) }
     }
 
     @Test func transformerMistakesAreOneSentenceBeforeTheDatabase() throws {

@@ -7,13 +7,15 @@ import PareTensor
 /// end: load → compress → evaluate → record → rebuild → export → reload. The forward passes
 /// themselves are checked against numpy in PareNNTests; these tests check that the record
 /// keeps what was evaluated.
-enum TinyTransformers {
-    static let tokenizers = Fixtures.folder.appending(path: "tokenizers")
+public enum TinyTransformers {
+    static let tokenizers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appending(path: "Fixtures/tokenizers")
 
-    /// A Llama (GQA, SwiGLU, tied embeddings) over the 534-token BPE test tokenizer.
-    static func llama(in folder: URL, tied: Bool = true) throws -> URL {
+    /// A Llama (GQA, SwiGLU, tied embeddings) over the 537-token BPE test tokenizer (a smaller
+    /// `vocabulary` makes a model its tokenizer does not fit).
+    public static func llama(in folder: URL, tied: Bool = true, vocabulary: Int = 540) throws -> URL {
         let dir = folder.appending(path: "tiny-llama")
-        let (v, h, layers, heads, kv, d, ffn) = (540, 32, 2, 4, 2, 8, 48)
+        let (v, h, layers, heads, kv, d, ffn) = (vocabulary, 32, 2, 4, 2, 8, 48)
         var t: [(String, [Int])] = [("model.embed_tokens.weight", [v, h])]
         for i in 0..<layers {
             let p = "model.layers.\(i)"
@@ -36,7 +38,7 @@ enum TinyTransformers {
     }
 
     /// A BERT encoder (post-LN, GELU) over the WordPiece test tokenizer.
-    static func bert(in folder: URL) throws -> URL {
+    public static func bert(in folder: URL) throws -> URL {
         let dir = folder.appending(path: "tiny-bert")
         let (v, h, layers, ffn, positions) = (60, 32, 2, 64, 32)
         var t: [(String, [Int])] = [("embeddings.word_embeddings.weight", [v, h]),
@@ -81,7 +83,7 @@ enum TinyTransformers {
     }
 
     /// A few paragraphs the BPE tokenizer cuts into a few hundred tokens.
-    static func text(in folder: URL) throws -> URL {
+    public static func text(in folder: URL) throws -> URL {
         let url = folder.appending(path: "text.txt")
         let line = "The quick brown fox jumps over the lazy dog; hello world, again and again! 12345 café.\n"
         try Data(String(repeating: line, count: 12).utf8).write(to: url)
@@ -89,7 +91,7 @@ enum TinyTransformers {
     }
 
     /// Labelled sentences in the WordPiece tokenizer's small vocabulary.
-    static func sentences(in folder: URL, name: String, rows: Int, offset: Int = 0) throws -> URL {
+    public static func sentences(in folder: URL, name: String, rows: Int, offset: Int = 0) throws -> URL {
         let words = ["the", "quick", "brown", "fox", "hello", "world", "cafe", "naive", "abc", "resume"]
         var lines = ["text\tlabel"]
         for i in 0..<rows {
