@@ -39,11 +39,11 @@ public enum MetricVocabulary {
         .init(name: "size_bytes", higherIsBetter: false, unit: "bytes", summary: "encoded size of every tensor as stored", source: .evaluator),
         .init(name: "base_size_bytes", higherIsBetter: false, unit: "bytes", summary: "size of the base model's tensors", source: .evaluator),
         .init(name: "compression_ratio", higherIsBetter: true, unit: "×", summary: "base_size_bytes / size_bytes", source: .evaluator),
-        .init(name: "flops", higherIsBetter: false, unit: "FLOP/sample", summary: "floating-point operations per sample as executed", source: .evaluator),
+        .init(name: "flops", higherIsBetter: false, unit: "FLOP/sample", summary: "floating-point operations per sample as executed (a transformer: per token, its Linear layers)", source: .evaluator),
         .init(name: "flops_effective", higherIsBetter: false, unit: "FLOP/sample", summary: "FLOPs counting only nonzero weights", source: .evaluator),
-        .init(name: "latency_ms_p50", higherIsBetter: false, unit: "ms", summary: "median latency of one sample (batch 1)", source: .evaluator),
+        .init(name: "latency_ms_p50", higherIsBetter: false, unit: "ms", summary: "median latency of one sample (batch 1; an encoder: one sentence)", source: .evaluator),
         .init(name: "latency_ms_p95", higherIsBetter: false, unit: "ms", summary: "95th-percentile latency of one sample (batch 1)", source: .evaluator),
-        .init(name: "throughput_sps", higherIsBetter: true, unit: "samples/s", summary: "samples per second at batch 256", source: .evaluator),
+        .init(name: "throughput_sps", higherIsBetter: true, unit: "samples/s", summary: "samples per second at batch 256 (an encoder: sentences per second in batches of 32)", source: .evaluator),
         .init(name: "compress_seconds", higherIsBetter: false, unit: "s", summary: "wall time the method took to compress", source: .pipeline),
         .init(name: "weight_rel_error", higherIsBetter: false, unit: "fraction", summary: "relative Frobenius error of the weights against the base", source: .evaluator),
         .init(name: "perplexity", higherIsBetter: false, unit: "ratio", summary: "exp of the mean next-token NLL on the test text", source: .transformerEvaluation),
@@ -52,7 +52,6 @@ public enum MetricVocabulary {
         .init(name: "decode_ms_per_token", higherIsBetter: false, unit: "ms/token", summary: "time per generated token of KV-cache greedy decoding", source: .transformerEvaluation),
         .init(name: "embedding_cosine", higherIsBetter: true, unit: "cosine",
               summary: "mean cosine of each sentence embedding to the base model's", source: .transformerEvaluation),
-        .init(name: "task_accuracy", higherIsBetter: true, unit: "fraction", summary: "accuracy on the downstream task's test set", source: .transformerEvaluation),
     ]
 
     private static let byName: [String: MetricInfo] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
