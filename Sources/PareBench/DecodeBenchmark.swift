@@ -72,6 +72,17 @@ func runDecodeBenchmark(arguments: [String]) {
                  steps, median / 1e6, 1e9 / median, stepTimes[0] / 1e6, Double(weightBytes) / median,
                  100 * Double(weightBytes) / median / bandwidth.two))
 
+    // The chunked causal prefill must agree with token-by-token decoding through the cache.
+    let checkTokens = Array(tokens.prefix(150))
+    let full = try! decoder.logits(tokens: checkTokens)
+    var checkCache = decoder.makeCache(reservingPositions: checkTokens.count)
+    var worst: Float = 0
+    for (t, token) in checkTokens.enumerated() {
+        let step = try! decoder.decode(token: token, cache: &checkCache)
+        for j in 0..<s.vocabSize { worst = max(worst, abs(step.data[j] - full.data[t * s.vocabSize + j])) }
+    }
+    print(String(format: "check: %d-token prefill vs cached decode, max |Δ logit| = %.2e", checkTokens.count, worst))
+
     printLinearBreakdown(decoder, rows: 1, total: median, label: "decode step")
     printLinearBreakdown(decoder, rows: window, total: prefill.median, label: "prefill")
 }
