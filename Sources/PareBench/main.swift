@@ -19,6 +19,8 @@ let benchmarks: [(name: String, about: String, run: ([String]) -> Void)] = [
      { runQueryBenchmark(arguments: $0) }),
     ("gguf-load", "GGUFCheckpoint.load time of a GGUF (default: the cached SmolLM2) [PATH [OUT_DIR]]",
      { runGGUFLoadBenchmark(arguments: $0) }),
+    ("decode", "fp32 prefill (512 tokens) and KV-cache decode tok/s of a decoder GGUF vs memory bandwidth and GEMM rate [PATH]",
+     { runDecodeBenchmark(arguments: $0) }),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

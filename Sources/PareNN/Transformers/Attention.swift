@@ -66,7 +66,16 @@ public struct Attention: Sendable {
         } else {
             keys = k.data
             values = v.data
-            blocks = (segments ?? [0..<rows]).map { ($0, $0) }
+            // Causal: cut each segment's queries into chunks that see only the keys up to their
+            // own last row, so the masked upper triangle of the scores is mostly never computed
+            // (half the attention work of a long window), and the chunks balance across cores.
+            blocks = (segments ?? [0..<rows]).flatMap { segment -> [(queries: Range<Int>, keys: Range<Int>)] in
+                guard causal, segment.count > attentionQueryChunk else { return [(segment, segment)] }
+                return stride(from: segment.lowerBound, to: segment.upperBound, by: attentionQueryChunk).map { q0 in
+                    let q1 = min(q0 + attentionQueryChunk, segment.upperBound)
+                    return (q0..<q1, segment.lowerBound..<q1)
+                }
+            }
         }
 
         var context = Tensor(zeros: [rows, heads * headDim])
@@ -96,6 +105,10 @@ public struct Attention: Sendable {
         return output(context, observer: observer)
     }
 }
+
+/// Query rows per causal attention task in a long window: small enough that little of the
+/// masked triangle is computed, large enough that each chunk's products stay GEMM-shaped.
+let attentionQueryChunk = 64
 
 /// The pointers and sizes of one attention call, shared read-only by the worker threads; each
 /// task writes only its own head's columns of its own query rows.

@@ -48,10 +48,10 @@ enum VectorKernels {
         var maxVec = Vec(repeating: -.infinity)
         var i = 0
         while i + width <= count {
-            maxVec = pointwiseMax(maxVec, UnsafeRawPointer(p + i).loadUnaligned(as: Vec.self))
+            maxVec = lanewiseMax(maxVec, UnsafeRawPointer(p + i).loadUnaligned(as: Vec.self))
             i += width
         }
-        var m = maxVec.max()
+        var m = horizontalMax(maxVec)
         while i < count { m = Swift.max(m, p[i]); i += 1 }
         if m == -.infinity {   // every key masked: no distribution, emit zeros rather than NaN
             p.update(repeating: 0, count: count)
@@ -69,6 +69,21 @@ enum VectorKernels {
         var sum = sumVec.sum()
         while i < count { let e = exp(p[i] - m); p[i] = e; sum += e; i += 1 }
         scale(p, count: count, by: 1 / sum)
+    }
+
+    /// The larger of each pair of lanes, as one compare and blend. (`pointwiseMax` and `.max()`
+    /// compile to a lane-by-lane loop with NaN checks, which made softmax's max pass slower
+    /// than its exp pass.)
+    @inline(__always)
+    static func lanewiseMax(_ a: Vec, _ b: Vec) -> Vec { a.replacing(with: b, where: b .> a) }
+
+    /// The largest lane, by halving.
+    @inline(__always)
+    static func horizontalMax(_ v: Vec) -> Float {
+        let h8 = v.lowHalf.replacing(with: v.highHalf, where: v.highHalf .> v.lowHalf)
+        let h4 = h8.lowHalf.replacing(with: h8.highHalf, where: h8.highHalf .> h8.lowHalf)
+        let h2 = h4.lowHalf.replacing(with: h4.highHalf, where: h4.highHalf .> h4.lowHalf)
+        return Swift.max(h2[0], h2[1])
     }
 
     // MARK: norms

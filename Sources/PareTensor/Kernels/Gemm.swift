@@ -10,6 +10,10 @@ public nonisolated(unsafe) var gemmThreadCount: Int = ProcessInfo.processInfo.ac
 
 /// Below this many multiply-adds (m·n·k) a call stays on the calling thread.
 let gemmParallelThreshold = 1 << 21
+/// The same for the streaming small-m path: batch-1 products are memory-bound, so a second
+/// core adds its own bandwidth from a few hundred KiB of weights on (a decode step's o_proj and
+/// down_proj), far below the size where the packed path's threads pay for waking.
+let gemvParallelThreshold = 1 << 16
 
 // Cache blocking (GotoBLAS/BLIS loop nest). A kc×NR micro-panel of B stays in L1 (48 KiB),
 // an mc×kc block of A in L2 (1 MiB), a kc×nc panel of B in L3.
@@ -55,8 +59,9 @@ func sgemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
 
     let mn = m.multipliedReportingOverflow(by: n), mnk = mn.partialValue.multipliedReportingOverflow(by: k)
     let work = mn.overflow || mnk.overflow ? Int.max : mnk.partialValue
-    let maxThreads = work >= parallelThreshold ? max(1, requested) : 1
     let small = m < (transB == .yes ? gemmSmallM : gemmSmallMAxpy)
+    let threshold = small ? min(parallelThreshold, gemvParallelThreshold) : parallelThreshold
+    let maxThreads = work >= threshold ? max(1, requested) : 1
 
     // Split the larger output dimension into per-thread slices aligned to the register tile.
     let splitN = small || n >= m
@@ -363,6 +368,12 @@ let gemmDotRows = 4
 /// W is read once, its rows meeting every row of op(A) in SIMD dot products; otherwise each row
 /// of C is an axpy pass over the rows of op(B).
 private func gemmSmallM(_ g: GemmArgs, m: Int, n: Int, k: Int) {
+    // Batch 1 in the Linear layout reads its one contiguous row of A in place: no copy, no
+    // allocation per decode step (gemvRows does the k tail element by element).
+    if m == 1 && g.transB == .yes && (g.transA == .no || k == 1) {
+        gemvRows(x: g.a, k: k, w: g.b, ldw: g.ldb, n: n, alpha: g.alpha, y: g.c)
+        return
+    }
     // op(A) rows, contiguous and padded with zeros to whole vectors.
     let w = GemmVec.scalarCount
     let kp = (k + w - 1) / w * w
