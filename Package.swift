@@ -81,7 +81,7 @@ let package = Package(
 
         // The seeded generators every test target draws test data from (one copy, not one a target).
         .target(name: "PareTestSupport", dependencies: ["PareNN"], path: "Tests/PareTestSupport"),
-        .testTarget(name: "PareTensorTests", dependencies: ["PareTensor"]),
+        .testTarget(name: "PareTensorTests", dependencies: ["PareTensor", "PareTestSupport"]),
         .testTarget(name: "PareNNTests", dependencies: ["PareNN", "PareTestSupport"]),
         .testTarget(name: "PareCompressTests", dependencies: ["PareCompress", "PareTestSupport"]),
         .testTarget(name: "PareStoreTests", dependencies: ["PareStore", "PareTestSupport"]),

@@ -38,6 +38,19 @@ import PareTensor
         #expect(q.vocabSize == 151936 && q.modelType == "qwen2")
     }
 
+    /// A window longer than the causal prefill's 64-query chunks (Attention.swift) gives the
+    /// same rows as decoding one token at a time through the cache, which never chunks.
+    @Test func aWindowLongerThanOneAttentionChunkMatchesCachedDecoding() throws {
+        let model = try TransformerFixtures.decoder("llama_tiny_untied")
+        // 100 positions: a full chunk of 64 queries and a partial one of 36.
+        let tokens = (0..<100).map { ($0 * 37 + 11) % model.spec.vocabSize }
+        let full = try model.logits(tokens: tokens)
+        var cache = model.makeCache(reservingPositions: tokens.count)
+        for (t, token) in tokens.enumerated() {
+            expectClose(try model.decode(token: token, cache: &cache), rows(full, t..<t + 1), "decode step \(t)")
+        }
+    }
+
     @Test(arguments: ["llama_tiny_untied", "qwen2_tiny"])
     func cachedDecodingEqualsFullWindow(_ name: String) throws {
         let model = try TransformerFixtures.decoder(name)
