@@ -51,23 +51,21 @@ public enum GGUFCheckpoint {
         }
         guard knownArchitectures.contains(arch) else { throw TransformerError.unknownModelType(arch, known: knownArchitectures) }
 
-        func int(_ key: String, _ what: String, default value: Int? = nil) throws -> Int {
+        /// `<arch>.key` read by `read`, or `value` when absent; `what` names it in the error.
+        func number<T>(_ key: String, _ what: String, default value: T?, kind: String, _ read: (GGUFValue) -> T?) throws -> T {
             let full = "\(arch).\(key)"
             guard let raw = file.metadata[full] else {
                 if let value { return value }
                 throw bad("it has no metadata key '\(full)' (\(what)), which a \(arch) GGUF needs")
             }
-            guard let v = raw.intValue else { throw bad("metadata key '\(full)' (\(what)) is \(raw), not a single integer") }
+            guard let v = read(raw) else { throw bad("metadata key '\(full)' (\(what)) is \(raw), not \(kind)") }
             return v
         }
+        func int(_ key: String, _ what: String, default value: Int? = nil) throws -> Int {
+            try number(key, what, default: value, kind: "a single integer") { $0.intValue }
+        }
         func float(_ key: String, _ what: String, default value: Float? = nil) throws -> Float {
-            let full = "\(arch).\(key)"
-            guard let raw = file.metadata[full] else {
-                if let value { return value }
-                throw bad("it has no metadata key '\(full)' (\(what)), which a \(arch) GGUF needs")
-            }
-            guard let v = raw.floatValue else { throw bad("metadata key '\(full)' (\(what)) is \(raw), not a number") }
-            return v
+            try number(key, what, default: value, kind: "a number") { $0.floatValue }
         }
 
         var c = LlamaConfig()
