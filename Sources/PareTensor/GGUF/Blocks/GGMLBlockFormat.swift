@@ -9,6 +9,23 @@ public protocol GGMLBlockFormat {
     static func dequantize(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>)
 }
 
+/// A block format decoded by a SIMD loop in release builds and a scalar loop in debug ones
+/// (unoptimized, SIMD types go through generic code and run 2–4.5× slower than scalar code).
+public protocol GGMLSIMDBlockFormat: GGMLBlockFormat {
+    static func dequantizeSIMD(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>)
+    static func dequantizeScalar(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>)
+}
+
+extension GGMLSIMDBlockFormat {
+    public static func dequantize(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
+        #if DEBUG
+        dequantizeScalar(source, blocks: blocks, into: destination)
+        #else
+        dequantizeSIMD(source, blocks: blocks, into: destination)
+        #endif
+    }
+}
+
 /// A block format with an encoder matching ggml's reference quantizer (`quantize_row_*_ref`)
 /// and gguf-py's `gguf.quants.quantize` byte for byte.
 public protocol GGMLBlockQuantizer: GGMLBlockFormat {

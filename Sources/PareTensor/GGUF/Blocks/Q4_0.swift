@@ -3,19 +3,10 @@ extension GGMLBlocks {
     /// `((qs[j] & 0xF) - 8) * d`, value j + 16 is `((qs[j] >> 4) - 8) * d`. The reference
     /// quantizer takes d = m / -8 for m the value of largest magnitude (its first occurrence),
     /// so m itself gets code 0 and the codes span [-8, 7].
-    public enum Q4_0: GGMLBlockQuantizer {
+    public enum Q4_0: GGMLBlockQuantizer, GGMLSIMDBlockFormat {
         public static let type = GGMLType.q4_0
 
-        public static func dequantize(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
-            #if DEBUG
-            // Unoptimized, SIMD types go through generic code and run 2–4.5× slower than the scalar loop.
-            dequantizeScalar(source, blocks: blocks, into: destination)
-            #else
-            dequantizeSIMD(source, blocks: blocks, into: destination)
-            #endif
-        }
-
-        static func dequantizeSIMD(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
+        public static func dequantizeSIMD(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
             for b in 0 ..< blocks {
                 let block = source + b * 18
                 let out = destination + b * 32
@@ -27,7 +18,7 @@ extension GGMLBlocks {
         }
 
         /// The scalar reference the SIMD path must equal (and the path of unoptimized builds).
-        static func dequantizeScalar(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
+        public static func dequantizeScalar(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
             for b in 0 ..< blocks {
                 let block = source + b * 18
                 let d = half(block, 0)

@@ -2,19 +2,10 @@ extension GGMLBlocks {
     /// `block_q4_1` (20 bytes, 32 values): `ggml_half d; ggml_half m; uint8_t qs[16];` — value
     /// j < 16 is `(qs[j] & 0xF) * d + m`, value j + 16 is `(qs[j] >> 4) * d + m`. The reference
     /// quantizer takes m = min, d = (max − min) / 15 and rounds (x − m) / d to nearest.
-    public enum Q4_1: GGMLBlockQuantizer {
+    public enum Q4_1: GGMLBlockQuantizer, GGMLSIMDBlockFormat {
         public static let type = GGMLType.q4_1
 
-        public static func dequantize(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
-            #if DEBUG
-            // Unoptimized, SIMD types go through generic code and run 2–4.5× slower than the scalar loop.
-            dequantizeScalar(source, blocks: blocks, into: destination)
-            #else
-            dequantizeSIMD(source, blocks: blocks, into: destination)
-            #endif
-        }
-
-        static func dequantizeSIMD(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
+        public static func dequantizeSIMD(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
             for b in 0 ..< blocks {
                 let block = source + b * 20
                 let out = destination + b * 32
@@ -28,7 +19,7 @@ extension GGMLBlocks {
         }
 
         /// The scalar reference the SIMD path must equal (and the path of unoptimized builds).
-        static func dequantizeScalar(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
+        public static func dequantizeScalar(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
             for b in 0 ..< blocks {
                 let block = source + b * 20
                 let d = half(block, 0), m = half(block, 2)

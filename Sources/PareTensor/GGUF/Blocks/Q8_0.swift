@@ -2,19 +2,10 @@ extension GGMLBlocks {
     /// `block_q8_0` (34 bytes, 32 values): `ggml_half d; int8_t qs[32];` — value j is `qs[j] * d`.
     /// ggml's reference quantizer takes d = max|x| / 127 and qs[j] = roundf(x[j] / d) (half away
     /// from zero).
-    public enum Q8_0: GGMLBlockQuantizer {
+    public enum Q8_0: GGMLBlockQuantizer, GGMLSIMDBlockFormat {
         public static let type = GGMLType.q8_0
 
-        public static func dequantize(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
-            #if DEBUG
-            // Unoptimized, SIMD types go through generic code and run 2–4.5× slower than the scalar loop.
-            dequantizeScalar(source, blocks: blocks, into: destination)
-            #else
-            dequantizeSIMD(source, blocks: blocks, into: destination)
-            #endif
-        }
-
-        static func dequantizeSIMD(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
+        public static func dequantizeSIMD(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
             for b in 0 ..< blocks {
                 let block = source + b * 34
                 let out = destination + b * 32
@@ -25,7 +16,7 @@ extension GGMLBlocks {
         }
 
         /// The scalar reference the SIMD path must equal (and the path of unoptimized builds).
-        static func dequantizeScalar(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
+        public static func dequantizeScalar(_ source: UnsafeRawPointer, blocks: Int, into destination: UnsafeMutablePointer<Float>) {
             for b in 0 ..< blocks {
                 let block = source + b * 34
                 let d = half(block, 0)
