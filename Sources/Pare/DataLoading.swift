@@ -20,6 +20,8 @@ public struct RunData: Sendable {
     public var train: Dataset?
     public var test: TestData
     public var calibration: Dataset?
+    /// A transformer's calibration windows (`--calib text:FILE[,samples=N][,context=C]`).
+    public var calibrationText: TextWindows? = nil
     /// An encoder's labelled training sentences (`--train sentences:FILE`): the probe is
     /// trained on the base model's embeddings of them.
     public var trainSentences: SentenceSet? = nil

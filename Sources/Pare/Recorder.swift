@@ -77,8 +77,8 @@ public enum Recorder {
     /// Each method's own checks against the base model and the data (`CompressionMethod.validate`).
     static func validate(_ methods: [any CompressionMethod], base: ModelIO.Loaded, data: RunData,
                          request: RecordRequest) throws {
-        let context = CompressionContext(calibration: data.calibration, training: data.train, seed: request.seed,
-                                         models: data.models)
+        let context = CompressionContext(calibration: data.calibration, calibrationText: data.calibrationText,
+                                         training: data.train, seed: request.seed, models: data.models)
         if base.model.isTransformer {
             for method in methods {
                 do { try method.checkTransformerSupport() } catch let error as ConfigError { throw PareError(error.description) }
@@ -143,7 +143,7 @@ public enum Recorder {
             baseModel: ModelInfo(hash: base.hash, name: base.name,
                                  archJSON: archJSON(base.model, configJSON: base.files.first { $0.name == TransformerIO.configFile }?.bytes),
                                  params: base.model.parameterCount, sizeBytes: base.sizeBytes, files: base.files),
-            train: data.train.map(info) ?? data.trainSentences.map(info), test: info(data.test), calib: data.calibration.map(info),
+            train: data.train.map(info) ?? data.trainSentences.map(info), test: info(data.test), calib: data.calibration.map(info) ?? data.calibrationText.map(calibrationInfo),
             parentRunID: parentRunID, pareVersion: pareVersion)
     }
 
@@ -220,7 +220,8 @@ public enum Recorder {
         if let store {
             cache = { command in StoreTeacherCache(store: store, teacher: command) }
         }
-        return CompressionContext(calibration: data.calibration, training: data.train, seed: request.seed,
+        return CompressionContext(calibration: data.calibration, calibrationText: data.calibrationText,
+                                  training: data.train, seed: request.seed,
                                   models: data.models, teacherCache: cache, progress: progress)
     }
 
@@ -278,6 +279,11 @@ public enum Recorder {
         case .text(let t): DatasetInfo(hash: t.contentHash, name: t.name, rows: t.windows.count, features: t.spec.context, classes: 0)
         case .sentences(let s): info(s)
         }
+    }
+
+    /// Calibration windows are recorded as rows = samples, features = the context length.
+    static func calibrationInfo(_ t: TextWindows) -> DatasetInfo {
+        DatasetInfo(hash: t.contentHash, name: t.name, rows: t.windows.count, features: t.spec.context, classes: 0)
     }
 
     static func info(_ s: SentenceSet) -> DatasetInfo {

@@ -19,9 +19,6 @@ extension RunData {
 
     static func load(train: String?, test: String?, calibration: String?, for model: TransformerModel,
                      tokenizer: (any Tokenizer)?) throws -> RunData {
-        if calibration != nil {
-            throw PareError("--calib is not used on transformers yet: the methods that run on them (\(TransformerSupport.ready.joined(separator: ", "))) need no calibration data; leave --calib out.")
-        }
         switch model {
         case .decoder(let decoder):
             guard let test, isTextSpec(test) else {
@@ -33,8 +30,18 @@ extension RunData {
             guard let tokenizer else { throw PareError("the model has no tokenizer (tokenizer.json), so its test text cannot be tokenized.") }
             let spec = try TextSpec.parse(test)
             try spec.check(maxContext: decoder.spec.maxPositions)
-            return RunData(train: nil, test: .text(try TextWindows.load(spec: spec, tokenizer: tokenizer)), calibration: nil)
+            var data = RunData(train: nil, test: .text(try TextWindows.load(spec: spec, tokenizer: tokenizer)), calibration: nil)
+            if let calibration {
+                guard isTextSpec(calibration) else {
+                    throw PareError("a decoder LM calibrates on text: pass --calib text:FILE[,samples=N][,context=C] (defaults samples=\(CalibrationSpec.defaultSamples), context=\(CalibrationSpec.defaultContext)).")
+                }
+                data.calibrationText = try CalibrationSpec.parse(calibration).load(tokenizer: tokenizer, maxContext: decoder.spec.maxPositions)
+            }
+            return data
         case .encoder:
+            if calibration != nil {
+                throw PareError("--calib is not used on encoders yet: the calibrated methods run block by block on decoder LMs only; leave --calib out.")
+            }
             guard let test, isSentenceSpec(test) else {
                 throw PareError("an encoder is evaluated on sentences: pass --test sentences:FILE (a TSV or CSV with a text column and an optional label column).")
             }

@@ -51,6 +51,9 @@ extension CompressionMethod {
 public struct CompressionContext: Sendable {
     /// Calibration inputs (`--calib`): activation statistics for Wanda, SparseGPT, GPTQ, static quantization.
     public var calibration: Dataset?
+    /// A transformer's calibration text (`--calib text:FILE,samples=N,context=C`): N windows of
+    /// C token ids, for the block-by-block methods (`BlockwiseCalibration`).
+    public var calibrationText: TextWindows?
     /// Training data (`--train`), for fine-tuning, QAT and distillation.
     public var training: Dataset?
     public var seed: UInt64
@@ -62,11 +65,12 @@ public struct CompressionContext: Sendable {
     /// caller keeps them in its database; nil: no cache, every run asks the teacher).
     public var teacherCache: (@Sendable (_ command: String) -> (any TeacherAnswerCache)?)?
 
-    public init(calibration: Dataset? = nil, training: Dataset? = nil, seed: UInt64 = 0,
+    public init(calibration: Dataset? = nil, calibrationText: TextWindows? = nil, training: Dataset? = nil, seed: UInt64 = 0,
                 models: [String: Model] = [:],
                 teacherCache: (@Sendable (String) -> (any TeacherAnswerCache)?)? = nil,
                 progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) {
         self.calibration = calibration
+        self.calibrationText = calibrationText
         self.training = training
         self.seed = seed
         self.models = models

@@ -6,6 +6,7 @@ public enum EvaluationDataError: Error, Equatable, Sendable, CustomStringConvert
     case unreadable(file: String, reason: String)
     case contextTooLong(context: Int, maximum: Int)
     case tooFewTokens(file: String, count: Int)
+    case calibrationTooShort(file: String, tokens: Int, samples: Int, context: Int)
     case emptyFile(file: String)
     case noTextColumn(file: String, header: [String])
     case duplicateColumn(file: String, column: String)
@@ -24,6 +25,8 @@ public enum EvaluationDataError: Error, Equatable, Sendable, CustomStringConvert
             "context=\(context) is longer than the model's \(maximum) positions; choose context=\(maximum) or less."
         case let .tooFewTokens(file, count):
             "Text file '\(file)' gives only \(count) token\(count == 1 ? "" : "s"), but a window needs at least 2 to predict one; use a longer text."
+        case let .calibrationTooShort(file, tokens, samples, context):
+            "Calibration text '\(file)' gives only \(tokens) token\(tokens == 1 ? "" : "s"), but samples=\(samples) windows of context=\(context) need \(samples * context); use a longer text or lower samples or context."
         case let .emptyFile(file):
             "Sentence file '\(file)' is empty; expected a header line naming a 'text' column (and optionally 'label')."
         case let .noTextColumn(file, header):

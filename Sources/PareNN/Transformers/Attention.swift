@@ -45,6 +45,13 @@ public struct Attention: Sendable {
     ///   the queries (the newest positions) attend to all of them. Only with one segment.
     func callAsFunction(_ x: Tensor, rotary: RotaryTable?, segments: [Range<Int>]? = nil,
                         cache: inout LayerKVCache?, observer: LinearInputObserver?) -> Tensor {
+        output(context(x, rotary: rotary, segments: segments, cache: &cache, observer: observer), observer: observer)
+    }
+
+    /// The heads' concatenated outputs [rows, heads·headDim]: the input of the output
+    /// projection, where block-by-block calibration stops to compress it.
+    func context(_ x: Tensor, rotary: RotaryTable?, segments: [Range<Int>]? = nil,
+                 cache: inout LayerKVCache?, observer: LinearInputObserver?) -> Tensor {
         let rows = x.rows
         let qkv = siblingProjections([query, key, value], x, observer: observer)
         var q = qkv[0], k = qkv[1]
@@ -102,7 +109,7 @@ public struct Attention: Sendable {
                 }
             }
         }
-        return output(context, observer: observer)
+        return context
     }
 }
 

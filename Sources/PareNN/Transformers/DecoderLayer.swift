@@ -24,7 +24,7 @@ public struct DecoderLayer: Sendable {
         return out
     }
 
-    var linears: [Linear] { attention.linears + mlp.linears }
+    public var linears: [Linear] { attention.linears + mlp.linears }
 
     mutating func mapLinears(_ transform: (Linear) throws -> Linear) rethrows {
         try attention.mapLinears(transform)

@@ -39,7 +39,7 @@ public struct RotaryEmbedding: Sendable, Equatable {
 
 /// Precomputed rotations for the rows of one forward pass (row r at the position given for r),
 /// shared by every layer.
-struct RotaryTable: Sendable {
+public struct RotaryTable: Sendable {
     let half: Int
     let cos: [Float]
     let sin: [Float]
