@@ -3,7 +3,7 @@ import PareTensor
 /// Every compression method by the name users type after `--method`.
 public enum Methods {
     public static let all: [any CompressionMethod.Type] = [NoCompression.self] + PruningMethods.all + [
-        QuantWeight.self, QuantGPTQ.self, QuantStatic.self, QuantDynamic.self, QuantSmooth.self, QuantQAT.self,
+        QuantWeight.self, QuantGPTQ.self, QuantAWQ.self, QuantStatic.self, QuantDynamic.self, QuantSmooth.self, QuantQAT.self,
         LowRankSVD.self, Distill.self,
     ]
 

@@ -1,14 +1,14 @@
-/// Which methods compress transformers today: those that need neither a calibration pass nor
-/// training through the model. Wanda, SparseGPT, GPTQ, static W8A8, SmoothQuant, QAT,
-/// structured pruning, fine-tuning and distillation walk an MLP today; on a transformer they
-/// are refused before anything is recorded, with this sentence, until block-by-block
-/// calibration and training over the module tree land.
+/// Which methods compress transformers today: the one-shot ones, and the calibrated ones that
+/// run block by block on a decoder LM (`BlockwiseCalibration`). QAT, fine-tuning and
+/// distillation train through an MLP only; on a transformer they are refused before anything
+/// is recorded, with this sentence, until training over the module tree lands.
 public enum TransformerSupport {
     /// The methods that work on transformers (with the settings `checkTransformerSupport` allows).
-    public static let ready = ["none", "prune-magnitude", "prune-nm", "quant-weight", "quant-dynamic", "lowrank-svd"]
+    public static let ready = ["none", "prune-magnitude", "prune-nm", "prune-wanda", "prune-sparsegpt", "quant-weight",
+                               "quant-gptq", "quant-awq", "quant-dynamic", "quant-static", "quant-smooth", "lowrank-svd"]
 
     static func unsupported(_ method: String, because reason: String? = nil) -> ConfigError {
-        let why = reason ?? "it needs a calibration pass or training through the model, which Pare runs only on MLPs so far"
+        let why = reason ?? "it trains through the model, which Pare does only on MLPs so far"
         return ConfigError("\(method) does not work on transformers yet: \(why); on a transformer use \(ready.joined(separator: ", ")).")
     }
 

@@ -6,17 +6,27 @@ import PareTensor
 // group size, rank or N:M group that does not fit a selected layer. (`compress` keeps making
 // them too: in a pipeline a later stage sees the earlier stages' model.)
 
+/// `--calib` for an MLP; for a transformer a decoder and calibration windows.
+private func requireCalibration(_ model: Model, _ context: CompressionContext, method: String) throws {
+    if model.isTransformer {
+        try BlockwiseCalibration.check(model, context: context, method: method)
+    } else {
+        _ = try Calibration.require(context, for: method, model: model)
+    }
+}
+
 extension WandaPruning {
     public func validate(_ model: Model, context: CompressionContext) throws {
-        _ = try layers.indices(in: model, method: Self.name)
-        _ = try Calibration.require(context, for: Self.name, model: model)
+        let selected = try layers.indices(in: model, method: Self.name)
+        if let nm { try NMPruning.checkWidths(model, selected, m: nm.m, method: Self.name) }
+        try requireCalibration(model, context, method: Self.name)
     }
 }
 
 extension SparseGPTPruning {
     public func validate(_ model: Model, context: CompressionContext) throws {
         let selected = try layers.indices(in: model, method: Self.name)
-        _ = try Calibration.require(context, for: Self.name, model: model)
+        try requireCalibration(model, context, method: Self.name)
         if case .nm(_, let m) = pattern { try NMPruning.checkWidths(model, selected, m: m, method: Self.name) }
     }
 }
@@ -38,7 +48,7 @@ extension QuantWeight {
 extension QuantGPTQ {
     public func validate(_ model: Model, context: CompressionContext) throws {
         let selected = try layers.indices(in: model, method: Self.name)
-        _ = try Calibration.require(context, for: Self.name, model: model)
+        try requireCalibration(model, context, method: Self.name)
         for i in selected { _ = try options.granularity(for: model.layers[i], method: Self.name) }
     }
 }
@@ -46,14 +56,15 @@ extension QuantGPTQ {
 extension QuantStatic {
     public func validate(_ model: Model, context: CompressionContext) throws {
         _ = try layers.indices(in: model, method: Self.name)
-        _ = try Calibration.require(context, for: Self.name, model: model)
+        try requireCalibration(model, context, method: Self.name)
     }
 }
 
 extension QuantSmooth {
     public func validate(_ model: Model, context: CompressionContext) throws {
-        _ = try layers.indices(in: model, method: Self.name)
-        _ = try Calibration.require(context, for: Self.name, model: model)
+        let selected = try layers.paths(in: model.layers.map(\.name), defaults: model.defaultLayerNames, method: Self.name)
+        try requireCalibration(model, context, method: Self.name)
+        if model.isTransformer { try checkFoldable(selected) }
     }
 }
 

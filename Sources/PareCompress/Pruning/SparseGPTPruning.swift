@@ -64,10 +64,11 @@ public struct SparseGPTPruning: CompressionMethod {
     }
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
-        let calibration = try Calibration.require(context, for: Self.name, model: model)
         let selected = try layers.indices(in: model, method: Self.name)
-        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: false)
         if case .nm(_, let m) = pattern { try NMPruning.checkWidths(model, selected, m: m, method: Self.name) }
+        if model.isTransformer { return try compressTransformer(model, selected: selected, context: context) }
+        let calibration = try Calibration.require(context, for: Self.name, model: model)
+        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: false)
         var current = model
         for i in current.layers.indices where selected.contains(i) {
             let layer = current.layers[i]

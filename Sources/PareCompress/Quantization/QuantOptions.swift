@@ -13,15 +13,16 @@ struct WeightQuantOptions: Sendable, Equatable {
 
     static let defaultGroupSize = 128
 
-    init(settings: inout Settings, defaultBits: Int) throws {
+    init(settings: inout Settings, defaultBits: Int, defaultGranularity: String = "channel",
+         defaultScheme: QuantScheme = .symmetric) throws {
         let method = settings.method
         bits = try settings.int("bits", default: defaultBits, valid: ("a whole number from 2 to 8", { (2...8).contains($0) }))!
-        granularity = try settings.string("granularity", default: "channel", oneOf: ["tensor", "channel", "group"])!
+        granularity = try settings.string("granularity", default: defaultGranularity, oneOf: ["tensor", "channel", "group"])!
         groupSize = try settings.int("group_size", valid: ("a positive whole number that divides each layer's input width", { $0 > 0 }))
         if groupSize != nil && granularity != "group" {
             throw ConfigError("\(method): group_size only applies to granularity=group (granularity is \(granularity)).")
         }
-        scheme = QuantScheme(rawValue: try settings.string("scheme", default: "symmetric", oneOf: ["symmetric", "affine"])!)!
+        scheme = QuantScheme(rawValue: try settings.string("scheme", default: defaultScheme.rawValue, oneOf: ["symmetric", "affine"])!)!
     }
 
     var format: QuantFormat { QuantFormat(bits: bits, scheme: scheme, signedCodes: false) }
@@ -39,6 +40,11 @@ struct WeightQuantOptions: Sendable, Equatable {
             }
             return .group(size)
         }
+    }
+
+    /// Refuses, before anything is recorded, a group size that does not divide a selected layer.
+    func check(_ model: Model, layers: [Int], method: String) throws {
+        for i in layers { _ = try granularity(for: model.layers[i], method: method) }
     }
 
     var config: [String: ConfigValue] {

@@ -9,6 +9,9 @@ import PareTensor
 /// homogeneous, so scaling by 1/s_j > 0 commutes with it) and that layer is still dense; otherwise
 /// (first layer, GELU, compressed previous layer) it is an input scaling stored with the layer.
 /// Then every selected layer is converted exactly as quant-static does (same observer options).
+/// On a decoder LM the 1/s folds into the preceding norm (`fold=norm`, the default, as the
+/// paper's q/k/v and MLP-input layers) or also into v_proj and up_proj (`fold=linear`); see
+/// `DecoderSmoothing`.
 public struct QuantSmooth: CompressionMethod {
     public static let name = "quant-smooth"
     public static let summary = "SmoothQuant: migrate activation outliers into the weights, then static W8A8 (needs --calib)."
@@ -16,20 +19,29 @@ public struct QuantSmooth: CompressionMethod {
     let alpha: Double
     let activation: ActivationQuantOptions
     let layers: LayerSelection
+    /// Transformers only: where the smoothing folds (MLPs fold through ReLU or keep a multiplier).
+    let fold: SmoothingFold
+    let foldGiven: Bool
 
     public init(settings: Settings) throws {
         var s = settings
         alpha = try s.double("alpha", default: 0.5, valid: ("in [0, 1]", { $0 >= 0 && $0 <= 1 }))!
         activation = try ActivationQuantOptions(settings: &s)
+        foldGiven = s.has("fold")
+        fold = SmoothingFold(rawValue: try s.string("fold", default: "norm", oneOf: SmoothingFold.allCases.map(\.rawValue))!)!
         layers = LayerSelection(settings: &s)
         try s.finish()
     }
 
     public var config: [String: ConfigValue] {
-        activation.config.merging(["alpha": .double(alpha), "layers": .string(layers.recorded)]) { a, _ in a }
+        var c = activation.config.merging(["alpha": .double(alpha), "layers": .string(layers.recorded)]) { a, _ in a }
+        if foldGiven { c["fold"] = .string(fold.rawValue) }
+        return c
     }
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        if model.isTransformer { return try compressTransformer(model, context: context) }
+        if foldGiven { throw ConfigError("\(Self.name): fold= applies to transformers; an MLP folds through ReLU by itself.") }
         let indices = try layers.indices(in: model, method: Self.name)
         let calibration = try Calibration.require(context, for: Self.name, model: model)
         let smoothed = SmoothQuant.smooth(model, layers: indices, calibration: calibration.features, alpha: alpha)

@@ -24,6 +24,10 @@ public struct QuantStatic: CompressionMethod {
     }
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        if model.isTransformer {
+            return CompressionResult(model: try StaticQuantizer.quantize(model, layers: layers, options: activation,
+                                                                         context: context, method: Self.name))
+        }
         let indices = try layers.indices(in: model, method: Self.name)
         let calibration = try Calibration.require(context, for: Self.name, model: model)
         let out = try StaticQuantizer.quantize(model, layers: indices, calibration: calibration.features,

@@ -30,9 +30,12 @@ public enum BlockwiseCalibration {
     /// Runs the calibration over `decoder` on `windows`, calling `compress` once per group that
     /// holds a layer of `selected`, and returns the compressed model. `compress` replaces the
     /// group's layers in the model it is given (and may fold scales upstream, saying so).
+    /// `finishBlock`, when given, runs after a block's last group and before the block produces
+    /// the next block's inputs (AWQ scales the whole block in fp32, then quantizes it there).
     public static func run(_ decoder: CausalDecoder, windows: TextWindows, selected: [String], label: String,
                            progress: (Double, String) -> Void,
-                           compress: (Group, inout CausalDecoder) throws -> Effect) throws -> CausalDecoder {
+                           compress: (Group, inout CausalDecoder) throws -> Effect,
+                           finishBlock: ((Int, inout CausalDecoder) throws -> Void)? = nil) throws -> CausalDecoder {
         var model = decoder
         let chosen = Set(selected)
         var tables: [Int: RotaryTable] = [:]
@@ -51,6 +54,7 @@ public enum BlockwiseCalibration {
                         current = xs.indices.map { model.layers[b].stageInput(stage, &states[$0], rotary: tables[xs[$0].rows]!) }
                     }
                 }
+                if stage == .mlpOutput, let finishBlock { try finishBlock(b, &model) }
                 current = xs.indices.map { model.layers[b].advance(from: stage, current[$0], &states[$0], rotary: tables[xs[$0].rows]!) }
                 progress((Double(b) + Double(stage.rawValue + 1) / 4) / Double(blocks), "\(label) block \(b + 1)/\(blocks)")
             }
@@ -65,6 +69,14 @@ public enum BlockwiseCalibration {
             throw ConfigError("\(method) needs calibration text on a transformer: pass --calib text:FILE[,samples=N][,context=C] (another text than --test).")
         }
         return windows
+    }
+
+    /// The checks a calibrated method makes before anything is recorded: on a transformer, a
+    /// decoder and calibration windows; on an MLP nothing (its `--calib` is checked as it loads).
+    public static func check(_ model: Model, context: CompressionContext, method: String) throws {
+        guard model.isTransformer else { return }
+        _ = try requireDecoder(model, for: method)
+        _ = try requireWindows(context, for: method)
     }
 
     /// The decoder of a transformer model, or a `ConfigError` for an encoder.
@@ -151,5 +163,26 @@ public enum InputStatistics {
         data.reserveCapacity(inputs.reduce(0) { $0 + $1.count })
         for x in inputs { data += x.data }
         return Tensor(shape: [data.count / inputs[0].columns, inputs[0].columns], data: data)
+    }
+}
+
+extension BlockwiseCalibration {
+    /// A method's block-by-block pass over a transformer `model`: its `layers=` selection (the
+    /// blocks' Linear layers by default), the calibration windows, the driver, and the result
+    /// wrapped back into a `Model`.
+    public static func compress(_ model: Model, layers: LayerSelection, context: CompressionContext, method: String,
+                                compress: (Group, inout CausalDecoder) throws -> Effect,
+                                finishBlock: ((Int, inout CausalDecoder) throws -> Void)? = nil) throws -> Model {
+        let decoder = try requireDecoder(model, for: method)
+        let windows = try requireWindows(context, for: method)
+        let known = model.layers.map(\.name)
+        let selected = try layers.paths(in: known, defaults: model.defaultLayerNames, method: method)
+        let inBlocks = Set(decoder.layers.flatMap { $0.linears.map(\.name) })
+        if let outside = selected.first(where: { !inBlocks.contains($0) }) {
+            throw ConfigError("\(method) calibrates the Linear layers inside the decoder blocks; \(outside) is outside them, so leave it out of layers=.")
+        }
+        let out = try run(decoder, windows: windows, selected: selected, label: method,
+                          progress: context.progress, compress: compress, finishBlock: finishBlock)
+        return Model(transformer: .decoder(out))
     }
 }

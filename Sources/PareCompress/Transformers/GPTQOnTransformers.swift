@@ -1,0 +1,34 @@
+import PareNN
+import PareTensor
+
+extension QuantGPTQ {
+    /// GPTQ on a decoder LM, block by block: the layers of one group (q/k/v; o; gate/up; down)
+    /// read the same input, so they share one Hessian, computed once from that input.
+    func compressTransformer(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        var notes: [String] = []
+        let out = try BlockwiseCalibration.compress(model, layers: layers, context: context, method: Self.name) { group, decoder in
+            var h = InputStatistics.gram(group.inputs)
+            let scale = 2 / Double(max(group.rows, 1))
+            for i in h.indices { h[i] *= scale }
+            for path in group.paths {
+                let layer = decoder.linear(at: path)!
+                let granularity = try options.granularity(for: layer, method: Self.name)
+                let w = layer.weight.decoded()
+                let keep: [Bool]? = w.data.contains(0) ? w.data.map { $0 != 0 } : nil
+                let result = try GPTQ.quantize(w, hessian: h, format: options.format, granularity: granularity,
+                                               damp: damp, blockSize: blockSize, layer: path, keep: keep,
+                                               actOrder: actOrder, staticGroups: staticGroups)
+                if result.dampUsed != damp {
+                    notes.append("\(path): H was not positive definite with damp=\(damp); used damp=\(result.dampUsed).")
+                }
+                let stored = QuantizedStorage.smallest(codes: result.weight.codes, params: result.weight.params, keep: keep)
+                try decoder.setLinear(Linear(name: path, weight: stored, bias: layer.bias), at: path)
+            }
+            return .weightsOnly
+        }
+        return CompressionResult(model: out, notes: notes)
+    }
+
+    public func checkTransformerSupport() throws {}
+
+}

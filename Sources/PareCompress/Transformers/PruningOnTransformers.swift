@@ -1,0 +1,61 @@
+import PareNN
+import PareTensor
+
+// Wanda and SparseGPT on a decoder LM, block by block (`BlockwiseCalibration`): every layer of
+// a group reads the same input, so one set of input norms (Wanda) or one Hessian (SparseGPT)
+// serves the whole group. Pruned layers are stored in the smallest sparse encoding.
+
+extension WandaPruning {
+    func compressTransformer(_ model: Model, selected: [Int], context: CompressionContext) throws -> CompressionResult {
+        try TransformerSupport.refuseTraining(Self.name, epochs: schedule.finetuneEpochs)
+        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: false)
+        let out = try BlockwiseCalibration.compress(model, layers: layers, context: context, method: Self.name) { group, decoder in
+            let norms = InputStatistics.columnNorms(group.inputs)
+            for path in group.paths {
+                let layer = decoder.linear(at: path)!
+                let w = layer.weight.decoded()
+                let pruned = Pruning.applying(mask(weight: w, inputNorms: norms, sparsity: amount), to: w)
+                try decoder.setLinear(Linear(name: path, weight: SparseEncoding.best(for: pruned), bias: layer.bias), at: path)
+            }
+            return .weightsOnly
+        }
+        return Pruning.result(out, layers: selected)
+    }
+
+    public func checkTransformerSupport() throws { try TransformerSupport.refuseTraining(Self.name, epochs: schedule.finetuneEpochs) }
+
+}
+
+extension SparseGPTPruning {
+    func compressTransformer(_ model: Model, selected: [Int], context: CompressionContext) throws -> CompressionResult {
+        try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: false)
+        let out = try BlockwiseCalibration.compress(model, layers: layers, context: context, method: Self.name) { group, decoder in
+            let h = InputStatistics.gram(group.inputs)
+            for path in group.paths {
+                let layer = decoder.linear(at: path)!
+                let pruned = try Self.prune(weight: layer.weight.decoded(), hessian: h, pattern: pattern,
+                                            blockSize: blockSize, damp: damp, layerName: path)
+                try decoder.setLinear(Linear(name: path, weight: SparseEncoding.best(for: pruned), bias: layer.bias), at: path)
+            }
+            return .weightsOnly
+        }
+        return Pruning.result(out, layers: selected)
+    }
+
+    public func checkTransformerSupport() throws {}
+
+}
+
+extension Pruning {
+    /// A pruned model with its report: one note for all pruned layers of a transformer (hundreds
+    /// of them) and `sparsity` over the pruned layers, not over the embedding and head.
+    static func result(_ model: Model, layers: [Int]) -> CompressionResult {
+        let weights = layers.map { model.layers[$0].weight }
+        let total = weights.reduce(0) { $0 + $1.parameterCount }
+        let zeros = weights.reduce(0) { $0 + $1.parameterCount - $1.nonzeroCount }
+        let encodings = Set(weights.map(\.encodingName)).sorted().joined(separator: ", ")
+        let sparsity = total == 0 ? 0 : Double(zeros) / Double(total)
+        let note = "\(layers.count) layers pruned: \(zeros) of \(total) weights zero (\(formatPercent(100 * sparsity))), stored as \(encodings)"
+        return CompressionResult(model: model, notes: [note], extraMetrics: ["sparsity": sparsity])
+    }
+}
