@@ -43,6 +43,7 @@ public struct QuantAWQ: CompressionMethod {
         guard model.isTransformer else {
             throw ConfigError("\(Self.name) scales channels through a decoder LM's norms; on an MLP use quant-gptq or quant-weight.")
         }
+        try BlockwiseCalibration.check(model, context: context, method: Self.name)
         try options.check(model, layers: try layers.indices(in: model, method: Self.name), method: Self.name)
     }
 
