@@ -227,3 +227,28 @@ import Testing
         }
     }
 }
+
+/// GPTQ's act_order and static groups on one matrix against a direct reading of the reference.
+@Suite struct GPTQOrderTests {
+    @Test func actOrderOnAPermutedProblemEqualsPlainGPTQOnThePermutedColumns() throws {
+        var random = SplitMix64(11)
+        let (rows, out, width) = (80, 6, 16)
+        // Columns of very different scales, so H's diagonal orders them.
+        let x = Tensor(shape: [rows, width], data: (0..<rows * width).map { i in random.uniform() * Float(1 + (i % width) % 5) })
+        let w = Tensor(shape: [out, width], data: (0..<out * width).map { _ in random.uniform() })
+        let format = QuantFormat(bits: 3, scheme: .symmetric, signedCodes: false)
+        let ordered = try GPTQ.quantize(w, inputs: x, format: format, granularity: .channel, actOrder: true)
+        // The reference: permute columns by decreasing H_jj, run plain GPTQ, permute back.
+        let h = SparseGPTPruning.hessian(x)
+        let perm = (0..<width).sorted { h[$0 * width + $0] > h[$1 * width + $1] || (h[$0 * width + $0] == h[$1 * width + $1] && $0 < $1) }
+        let px = Tensor(shape: [rows, width], data: (0..<rows * width).map { x.data[($0 / width) * width + perm[$0 % width]] })
+        let pw = Tensor(shape: [out, width], data: (0..<out * width).map { w.data[($0 / width) * width + perm[$0 % width]] })
+        let plain = try GPTQ.quantize(pw, inputs: px, format: format, granularity: .channel)
+        let a = ordered.weight.decoded(), b = plain.weight.decoded()
+        for r in 0..<out { for p in 0..<width { #expect(abs(a.data[r * width + perm[p]] - b.data[r * width + p]) < 1e-6) } }
+        // Static groups fit every group's scale on W itself, before any update.
+        let grouped = try GPTQ.quantize(w, inputs: x, format: format, granularity: .group(8), actOrder: true, staticGroups: true)
+        let fitted = try QuantParams.fit(w, format: format, granularity: .group(8))
+        #expect(grouped.weight.params.scales == fitted.scales)
+    }
+}

@@ -183,7 +183,8 @@ struct QuantGPTQTests {
     @Test func gptqConfigRecordsEveryOption() throws {
         let m = try QuantGPTQ(settings: Settings(method: "quant-gptq", values: ["granularity": "group", "group_size": "16"]))
         #expect(m.config == ["bits": .int(4), "granularity": .string("group"), "group_size": .int(16), "scheme": .string("symmetric"),
-                             "damp": .double(0.01), "block_size": .int(128), "layers": .string("all"), "act_order": .bool(false)])
+                             "damp": .double(0.01), "block_size": .int(128), "layers": .string("all"), "act_order": .bool(false),
+                             "static_groups": .bool(false)])
     }
 }
 
