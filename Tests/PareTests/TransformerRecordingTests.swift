@@ -125,6 +125,27 @@ import PareTestSupport
         #expect(throws: TransformerError.self) { try ModelIO.load(contentsOf: sharded) }
     }
 
+    @Test func aCalibratedDecoderRunRecordsItsCalibrationSetAndRebuildsExactly() throws {
+        let model = try TinyTransformers.llama(in: folder)
+        let store = try store()
+        var request = try lmRequest(model, "quant-gptq", ["bits": "4", "granularity": "group", "group_size": "16"])
+        request.calibrationPath = "text:\(try TinyTransformers.text(in: folder).path),samples=2,context=40"
+        let id = try Recorder.record(try Recorder.prepare(request), store: store)
+        let run = try store.show(run: id)
+        #expect(run.status == "finished")
+        let fields = Dictionary(uniqueKeysWithValues: run.fields.map { ($0.name, $0.value) })
+        #expect(fields["calib_dataset"] == .text("text.txt,samples=2,context=40"))
+        let metrics = try store.finalMetrics(run: id)
+        #expect(metrics["compress_seconds"]! > 0 && metrics["perplexity"]! > 0)
+        // The stored model is the evaluated one.
+        let rebuilt = try StoredModel.load(run: id, from: store)
+        let tokens = [3, 5, 8, 13, 21]
+        guard case .decoder(let d)? = rebuilt.transformer else { Issue.record("not a decoder"); return }
+        let encodings = Set(d.layers.flatMap(\.linears).map(\.weight.encodingName))
+        #expect(!encodings.contains("dense"), "\(encodings)")
+        #expect(try d.logits(tokens: tokens).data.allSatisfy(\.isFinite))
+    }
+
     @Test func transformerMistakesAreOneSentenceBeforeTheDatabase() throws {
         let model = try TinyTransformers.llama(in: folder)
         let text = try TinyTransformers.text(in: folder).path
@@ -133,7 +154,15 @@ import PareTestSupport
                 #expect("\(error)".contains(fragment), "\(error)")
             }
         }
-        refused(try lmRequest(model, "prune-wanda"), "does not work on transformers yet")
+        refused(try lmRequest(model, "quant-qat"), "does not work on transformers yet")
+        refused(try lmRequest(model, "prune-wanda"), "needs calibration text")
+        var calibrated = try lmRequest(model, "quant-gptq")
+        calibrated.calibrationPath = "text:\(text),samples=100,context=40"
+        refused(calibrated, "samples=100 windows of context=40 need 4000")
+        calibrated.calibrationPath = "text:\(text),samples=0"
+        refused(calibrated, "not a positive whole number")
+        calibrated.calibrationPath = Fixtures.digitsTest
+        refused(calibrated, "calibrates on text")
         refused(try lmRequest(model, "quant-weight", ["layers": "*.nothing_*"]), "matches no layer")
         refused(RecordRequest(modelPath: model.path, testPath: "text:\(text),context=100", method: "none"), "context")
         refused(RecordRequest(modelPath: model.path, testPath: Fixtures.digitsTest, method: "none"), "text:FILE")
