@@ -76,6 +76,20 @@ enum SymmetricMatrix {
         return inv
     }
 
+    /// Upper-triangular U with Uᵀ·U = A⁻¹ (torch: cholesky(cholesky_inverse(cholesky(A)),
+    /// upper=True)), or nil when A is not positive definite — what GPTQ and SparseGPT sweep
+    /// with. Without forming A⁻¹: with J the reversal, J·A·J = M·Mᵀ (M lower) gives A = R·Rᵀ for
+    /// the upper R = J·M·J, so A⁻¹ = (R⁻¹)ᵀ·R⁻¹ and U = R⁻¹ = J·M⁻¹·J — one Cholesky and one
+    /// triangular inverse instead of two of each and a product.
+    static func upperCholeskyOfInverse(_ a: [Double], n: Int) -> [Double]? {
+        precondition(a.count == n * n)
+        let last = n * n - 1
+        let reversed = (0..<(n * n)).map { a[last - $0] }   // (J·A·J)[i, j] = A[n−1−i, n−1−j]
+        guard let m = cholesky(reversed, n: n) else { return nil }
+        let inverse = invertLower(m, n: n)
+        return (0..<(n * n)).map { inverse[last - $0] }
+    }
+
     /// Upper-triangular U with A = Uᵀ·U (torch.linalg.cholesky(A, upper=True)), or nil.
     static func upperCholesky(_ a: [Double], n: Int) -> [Double]? {
         cholesky(a, n: n).map { transpose($0, n: n) }
@@ -85,6 +99,19 @@ enum SymmetricMatrix {
         var t = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for j in 0..<n { t[j * n + i] = m[i * n + j] } }
         return t
+    }
+
+    /// y[k] −= alpha · x[k] for k < count, in SIMD lanes (the OBS / GPTQ error feedback).
+    @inline(__always)
+    static func subtractScaled(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ alpha: Double, _ count: Int) {
+        var k = 0
+        let a = SIMD8<Double>(repeating: alpha)
+        while k + 8 <= count {
+            let v = UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Double>.self) - a * UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Double>.self)
+            UnsafeMutableRawPointer(y + k).storeBytes(of: v, as: SIMD8<Double>.self)
+            k += 8
+        }
+        while k < count { y[k] -= alpha * x[k]; k += 1 }
     }
 
     /// Σ a[k]·b[k] for k < count, in SIMD lanes.

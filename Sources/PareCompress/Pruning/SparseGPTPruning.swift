@@ -109,8 +109,7 @@ public struct SparseGPTPruning: CompressionMethod {
         }
         let meanDiagonal = (0..<cols).reduce(0.0) { $0 + hm[$1 * cols + $1] } / Double(max(cols, 1))
         for j in 0..<cols { hm[j * cols + j] += damp * meanDiagonal }
-        guard let hinv = SymmetricMatrix.inverse(hm, n: cols),
-              let u = SymmetricMatrix.upperCholesky(hinv, n: cols) else {
+        guard let u = SymmetricMatrix.upperCholeskyOfInverse(hm, n: cols) else {
             throw ConfigError("\(Self.name): the Hessian of \(layerName) is not positive definite; raise damp (now \(damp)) or use more calibration rows.")
         }
 
@@ -158,18 +157,25 @@ public struct SparseGPTPruning: CompressionMethod {
                     let e = w[r * cols + col] / d
                     err[r * count + j] = e
                     // Within the block: W[r, col…i2) -= e · U[col, col…i2); the pruned entry becomes 0.
-                    for t in col..<i2 { w[r * cols + t] -= e * u[col * cols + t] }
+                    w.withUnsafeMutableBufferPointer { wp in
+                        u.withUnsafeBufferPointer { up in
+                            SymmetricMatrix.subtractScaled(wp.baseAddress! + r * cols + col, up.baseAddress! + col * cols + col, e, i2 - col)
+                        }
+                    }
                     w[r * cols + col] = 0
                 }
             }
             // The block's errors, through H⁻¹, onto every later column.
             if i2 < cols {
-                for r in 0..<rows {
-                    for j in 0..<count {
-                        let e = err[r * count + j]
-                        if e == 0 { continue }
-                        let urow = (i1 + j) * cols
-                        for t in i2..<cols { w[r * cols + t] -= e * u[urow + t] }
+                w.withUnsafeMutableBufferPointer { wp in
+                    u.withUnsafeBufferPointer { up in
+                        for r in 0..<rows {
+                            for j in 0..<count {
+                                let e = err[r * count + j]
+                                if e == 0 { continue }
+                                SymmetricMatrix.subtractScaled(wp.baseAddress! + r * cols + i2, up.baseAddress! + (i1 + j) * cols + i2, e, cols - i2)
+                            }
+                        }
                     }
                 }
             }

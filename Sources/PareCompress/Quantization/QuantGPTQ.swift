@@ -199,7 +199,13 @@ public enum GPTQ {
                     let e = (value - q) / d
                     err[r * blockSize + (i - i1)] = e
                     // Feed the error into the rest of this block now.
-                    for j in (i + 1)..<max(i + 1, i2) { w[r * cols + j] -= e * u[i * cols + j] }
+                    if i + 1 < i2 {
+                        w.withUnsafeMutableBufferPointer { wp in
+                            u.withUnsafeBufferPointer { up in
+                                SymmetricMatrix.subtractScaled(wp.baseAddress! + r * cols + i + 1, up.baseAddress! + i * cols + i + 1, e, i2 - i - 1)
+                            }
+                        }
+                    }
                 }
             }
             // Lazy batch update of every later column.
@@ -211,8 +217,7 @@ public enum GPTQ {
                             for i in i1..<i2 {
                                 let e = err[r * blockSize + (i - i1)]
                                 if e == 0 { continue }
-                                let ur = up.baseAddress! + i * cols
-                                for j in i2..<cols { wr[j] -= e * ur[j] }
+                                SymmetricMatrix.subtractScaled(wr + i2, up.baseAddress! + i * cols + i2, e, cols - i2)
                             }
                         }
                     }
@@ -227,6 +232,6 @@ public enum GPTQ {
     /// U upper triangular with UᵀU = A⁻¹ (torch: cholesky(cholesky_inverse(cholesky(A)), upper=True)),
     /// or nil if A is not positive definite.
     static func upperCholeskyOfInverse(_ a: [Double], _ n: Int) -> [Double]? {
-        SymmetricMatrix.inverse(a, n: n).flatMap { SymmetricMatrix.upperCholesky($0, n: n) }
+        SymmetricMatrix.upperCholeskyOfInverse(a, n: n)
     }
 }
