@@ -98,20 +98,40 @@ public struct SparseGPTPruning: CompressionMethod {
     /// update itself against the closed form.
     public static func prune(weight: Tensor, hessian: [Double], pattern: Pattern, blockSize: Int = 128,
                              damp: Double = 0.01, fixedMask: [Bool]? = nil, layerName: String = "layer") throws -> Tensor {
+        try prune(weight: weight, factor: try HessianFactor(hessian, columns: weight.columns, damp: damp, layerName: layerName),
+                  pattern: pattern, blockSize: blockSize, fixedMask: fixedMask)
+    }
+
+    /// The dead inputs of a Hessian and the upper Cholesky factor U of (H + damp·mean(diag H)·I)⁻¹,
+    /// computed once and shared by every layer reading the same input.
+    public struct HessianFactor: Sendable {
+        public let columns: Int
+        public let dead: [Int]
+        let u: [Double]
+
+        public init(_ hessian: [Double], columns cols: Int, damp: Double, layerName: String) throws {
+            precondition(hessian.count == cols * cols, "Hessian must be \(cols)×\(cols)")
+            var hm = hessian
+            // Inputs that never fire carry no information: their weights go, their diagonal becomes 1.
+            let dead = (0..<cols).filter { hm[$0 * cols + $0] == 0 }
+            for j in dead { hm[j * cols + j] = 1 }
+            let meanDiagonal = (0..<cols).reduce(0.0) { $0 + hm[$1 * cols + $1] } / Double(max(cols, 1))
+            for j in 0..<cols { hm[j * cols + j] += damp * meanDiagonal }
+            guard let u = SymmetricMatrix.upperCholeskyOfInverse(hm, n: cols) else {
+                throw ConfigError("\(SparseGPTPruning.name): the Hessian of \(layerName) is not positive definite; raise damp (now \(damp)) or use more calibration rows.")
+            }
+            (self.columns, self.dead, self.u) = (cols, dead, u)
+        }
+    }
+
+    /// Prunes one weight [out, in] with a factored Hessian of its inputs.
+    public static func prune(weight: Tensor, factor: HessianFactor, pattern: Pattern, blockSize: Int = 128,
+                             fixedMask: [Bool]? = nil) throws -> Tensor {
         let rows = weight.rows, cols = weight.columns
-        precondition(hessian.count == cols * cols, "Hessian must be \(cols)×\(cols)")
+        precondition(factor.columns == cols, "a Hessian factor of \(factor.columns) columns for a weight of \(cols)")
         var w = weight.data.map(Double.init)
-        var hm = hessian
-        // Inputs that never fire carry no information: their weights go, their diagonal becomes 1.
-        for j in 0..<cols where hm[j * cols + j] == 0 {
-            hm[j * cols + j] = 1
-            for r in 0..<rows { w[r * cols + j] = 0 }
-        }
-        let meanDiagonal = (0..<cols).reduce(0.0) { $0 + hm[$1 * cols + $1] } / Double(max(cols, 1))
-        for j in 0..<cols { hm[j * cols + j] += damp * meanDiagonal }
-        guard let u = SymmetricMatrix.upperCholeskyOfInverse(hm, n: cols) else {
-            throw ConfigError("\(Self.name): the Hessian of \(layerName) is not positive definite; raise damp (now \(damp)) or use more calibration rows.")
-        }
+        for j in factor.dead { for r in 0..<rows { w[r * cols + j] = 0 } }
+        let u = factor.u
 
         let total = rows * cols
         var prune = [Bool](repeating: false, count: total)   // the chosen mask

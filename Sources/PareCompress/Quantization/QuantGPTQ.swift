@@ -1,3 +1,4 @@
+import Dispatch
 import PareNN
 import PareTensor
 
@@ -105,21 +106,67 @@ public enum GPTQ {
     public static func quantize(_ weight: Tensor, hessian: [Double], format: QuantFormat, granularity: QuantGranularity,
                                 damp: Double = 0.01, blockSize: Int = 128, layer: String = "weight",
                                 keep: [Bool]? = nil, actOrder: Bool = false, staticGroups: Bool = false) throws -> Result {
+        let factor = try HessianFactor(hessian, columns: weight.columns, damp: damp, actOrder: actOrder, layer: layer)
+        return try quantize(weight, factor: factor, format: format, granularity: granularity, blockSize: blockSize,
+                            layer: layer, keep: keep, staticGroups: staticGroups)
+    }
+
+    /// What GPTQ needs of a Hessian, computed once and shared by every layer that reads the same
+    /// input (q/k/v; gate/up): the dead inputs, the column order, and the upper Cholesky factor
+    /// U of (H + damp·mean(diag H)·I)⁻¹ in that order, with the damping actually used (raised
+    /// tenfold until H + damp·I was positive definite).
+    public struct HessianFactor: Sendable {
+        public let columns: Int
+        public let dead: [Int]
+        public let order: [Int]
+        public let actOrder: Bool
+        let u: [Double]
+        public let dampUsed: Double
+
+        public init(_ hessian: [Double], columns cols: Int, damp: Double, actOrder: Bool, layer: String) throws {
+            precondition(hessian.count == cols * cols, "GPTQ: Hessian must be \(cols)×\(cols)")
+            var h = hessian
+            // Dead inputs (never nonzero): H_jj = 1 and the column contributes nothing.
+            let dead = (0..<cols).filter { h[$0 * cols + $0] == 0 }
+            for j in dead { h[j * cols + j] = 1 }
+            // The sweep runs over positions p; column order[p] of the original is at position p.
+            let order = actOrder ? (0..<cols).sorted { h[$0 * cols + $0] > h[$1 * cols + $1] || (h[$0 * cols + $0] == h[$1 * cols + $1] && $0 < $1) }
+                                 : Array(0..<cols)
+            if actOrder {
+                let ph = h
+                for a in 0..<cols { for b in 0..<cols { h[a * cols + b] = ph[order[a] * cols + order[b]] } }
+            }
+            let meanDiag = (0..<cols).reduce(0.0) { $0 + h[$1 * cols + $1] } / Double(cols)
+            var dampUsed = damp
+            var u: [Double]? = nil
+            for _ in 0..<8 {
+                var hd = h
+                let add = dampUsed * meanDiag
+                for j in 0..<cols { hd[j * cols + j] += add }
+                if let factor = GPTQ.upperCholeskyOfInverse(hd, cols) { u = factor; break }
+                dampUsed = dampUsed == 0 ? 0.01 : dampUsed * 10
+            }
+            guard let u else {
+                throw ConfigError("quant-gptq: the Hessian of layer \(layer) is not positive definite even with damp=\(dampUsed); raise damp.")
+            }
+            (self.columns, self.dead, self.order, self.actOrder, self.u, self.dampUsed) = (cols, dead, order, actOrder, u, dampUsed)
+        }
+    }
+
+    /// Quantizes `weight` [out, in] with a factored Hessian of its inputs (see `quantize(_:hessian:…)`).
+    public static func quantize(_ weight: Tensor, factor: HessianFactor, format: QuantFormat, granularity: QuantGranularity,
+                                blockSize: Int = 128, layer: String = "weight",
+                                keep: [Bool]? = nil, staticGroups: Bool = false) throws -> Result {
         precondition(keep == nil || keep!.count == weight.count, "GPTQ: keep mask does not fit the weight")
         let rows = weight.rows, cols = weight.columns
-        precondition(hessian.count == cols * cols, "GPTQ: Hessian must be \(cols)×\(cols)")
+        precondition(factor.columns == cols, "GPTQ: a Hessian factor of \(factor.columns) columns for a weight of \(cols)")
         do { try QuantParams.validate(granularity, rows: rows, columns: cols, layer: layer) }
         catch { throw ConfigError("quant-gptq: \(error)") }
-        if case .group = granularity, actOrder, !staticGroups {
+        if case .group = granularity, factor.actOrder, !staticGroups {
             throw ConfigError("quant-gptq: act_order with group-wise scales needs static_groups=true, because Pare stores each group's columns together.")
         }
-        var h = hessian
         var w = weight.data.map(Double.init)
-        // Dead inputs (never nonzero): H_jj = 1 and the column contributes nothing.
-        for j in 0..<cols where h[j * cols + j] == 0 {
-            h[j * cols + j] = 1
-            for r in 0..<rows { w[r * cols + j] = 0 }
-        }
+        for j in factor.dead { for r in 0..<rows { w[r * cols + j] = 0 } }
         // Parameters: per tensor / per channel fitted once on W; per group at each group's first
         // column as the sweep reaches it, or all up front (static groups) on W before any update.
         var scales: [Float], zps: [Int32]
@@ -132,98 +179,47 @@ public enum GPTQ {
             scales = [Float](repeating: 0, count: rows * (cols / g)); zps = [Int32](repeating: 0, count: rows * (cols / g)); perGroup = g
         }
         let groupsPerRow = perGroup.map { cols / $0 } ?? 1
-        func fitGroup(row r: Int, columns: [Int], values: (Int) -> Double, into gi: Int) {
-            var lo: Float = 0, hi: Float = 0
-            for j in columns where keep?[r * cols + j] ?? true {
-                let v = Float(values(j)); lo = min(lo, v); hi = max(hi, v)
-            }
-            let p = format.params(min: lo, max: hi)
-            scales[gi] = p.scale; zps[gi] = p.zeroPoint
-        }
         if let g = perGroup, staticGroups {
-            for r in 0..<rows { for k in 0..<groupsPerRow { fitGroup(row: r, columns: Array(k * g ..< (k + 1) * g), values: { w[r * cols + $0] }, into: r * groupsPerRow + k) } }
+            for r in 0..<rows {
+                for k in 0..<groupsPerRow {
+                    var lo: Float = 0, hi: Float = 0
+                    for j in (k * g)..<((k + 1) * g) where keep?[r * cols + j] ?? true {
+                        let v = Float(w[r * cols + j]); lo = min(lo, v); hi = max(hi, v)
+                    }
+                    let p = format.params(min: lo, max: hi)
+                    scales[r * groupsPerRow + k] = p.scale; zps[r * groupsPerRow + k] = p.zeroPoint
+                }
+            }
         }
-        // The sweep runs over positions p; column perm[p] of the original is at position p.
-        let perm = actOrder ? (0..<cols).sorted { h[$0 * cols + $0] > h[$1 * cols + $1] || (h[$0 * cols + $0] == h[$1 * cols + $1] && $0 < $1) }
-                            : Array(0..<cols)
-        if actOrder {
-            var pw = w, ph = h
-            for r in 0..<rows { for p in 0..<cols { pw[r * cols + p] = w[r * cols + perm[p]] } }
-            for a in 0..<cols { for b in 0..<cols { ph[a * cols + b] = h[perm[a] * cols + perm[b]] } }
-            w = pw; h = ph
+        let perm = factor.order
+        if factor.actOrder {
+            let original = w
+            for r in 0..<rows { for p in 0..<cols { w[r * cols + p] = original[r * cols + perm[p]] } }
         }
-        let keepAt: (Int, Int) -> Bool = { r, p in keep?[r * cols + perm[p]] ?? true }
-        let meanDiag = (0..<cols).reduce(0.0) { $0 + h[$1 * cols + $1] } / Double(cols)
-        var dampUsed = damp
-        var u: [Double]? = nil
-        for _ in 0..<8 {
-            var hd = h
-            let add = dampUsed * meanDiag
-            for j in 0..<cols { hd[j * cols + j] += add }
-            if let factor = upperCholeskyOfInverse(hd, cols) { u = factor; break }
-            dampUsed = dampUsed == 0 ? 0.01 : dampUsed * 10
-        }
-        guard let u else {
-            throw ConfigError("quant-gptq: the Hessian of layer \(layer) is not positive definite even with damp=\(dampUsed); raise damp.")
-        }
+        let u = factor.u
+        let dampUsed = factor.dampUsed
 
+        // Rows are independent: each row's rounding errors feed only its own later columns. So
+        // each row is swept on its own — row-major in memory — and the rows run on every core.
         var codes = [Int32](repeating: 0, count: rows * cols)
-        var err = [Double](repeating: 0, count: rows * blockSize)
-        var i1 = 0
-        while i1 < cols {
-            let i2 = min(i1 + blockSize, cols)
-            for i in i1..<i2 {
-                let column = perm[i]
-                if let g = perGroup, !staticGroups, i % g == 0 {
-                    for r in 0..<rows {
-                        var lo: Float = 0, hi: Float = 0
-                        for j in i..<(i + g) where keepAt(r, j) {
-                            let v = Float(w[r * cols + j]); lo = min(lo, v); hi = max(hi, v)
-                        }
-                        let p = format.params(min: lo, max: hi)
-                        scales[r * groupsPerRow + i / g] = p.scale; zps[r * groupsPerRow + i / g] = p.zeroPoint
-                    }
-                }
-                let d = u[i * cols + i]
-                for r in 0..<rows {
-                    let gi: Int
-                    switch granularity {
-                    case .tensor: gi = 0
-                    case .channel: gi = r
-                    case .group(let g): gi = r * groupsPerRow + column / g
-                    }
-                    let value = w[r * cols + i]
-                    let code = keepAt(r, i) ? format.quantize(Float(value), scale: scales[gi], zeroPoint: zps[gi]) : zps[gi]
-                    codes[r * cols + column] = code
-                    let q = Double(format.dequantize(code, scale: scales[gi], zeroPoint: zps[gi]))
-                    let e = (value - q) / d
-                    err[r * blockSize + (i - i1)] = e
-                    // Feed the error into the rest of this block now.
-                    if i + 1 < i2 {
-                        w.withUnsafeMutableBufferPointer { wp in
-                            u.withUnsafeBufferPointer { up in
-                                SymmetricMatrix.subtractScaled(wp.baseAddress! + r * cols + i + 1, up.baseAddress! + i * cols + i + 1, e, i2 - i - 1)
+        w.withUnsafeMutableBufferPointer { wp in
+            u.withUnsafeBufferPointer { up in
+                codes.withUnsafeMutableBufferPointer { cp in
+                    scales.withUnsafeMutableBufferPointer { sp in
+                        zps.withUnsafeMutableBufferPointer { zp in
+                            let job = GPTQRowSweep(w: wp.baseAddress!, u: up.baseAddress!, codes: cp.baseAddress!,
+                                                   scales: sp.baseAddress!, zeroPoints: zp.baseAddress!,
+                                                   rows: rows, cols: cols, blockSize: blockSize, perm: perm, keep: keep,
+                                                   format: format, granularity: granularity, staticGroups: staticGroups)
+                            let chunks = rows >= 64 ? 16 : 1
+                            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                                var err = [Double](repeating: 0, count: blockSize)
+                                for r in stride(from: chunk, to: rows, by: chunks) { job.sweep(row: r, err: &err) }
                             }
                         }
                     }
                 }
             }
-            // Lazy batch update of every later column.
-            if i2 < cols {
-                w.withUnsafeMutableBufferPointer { wp in
-                    u.withUnsafeBufferPointer { up in
-                        for r in 0..<rows {
-                            let wr = wp.baseAddress! + r * cols
-                            for i in i1..<i2 {
-                                let e = err[r * blockSize + (i - i1)]
-                                if e == 0 { continue }
-                                SymmetricMatrix.subtractScaled(wr + i2, up.baseAddress! + i * cols + i2, e, cols - i2)
-                            }
-                        }
-                    }
-                }
-            }
-            i1 = i2
         }
         let params = QuantParams(format: format, granularity: granularity, rows: rows, columns: cols, scales: scales, zeroPoints: zps)
         return Result(weight: QuantizedWeight(codes: codes, params: params), dampUsed: dampUsed)
@@ -233,5 +229,66 @@ public enum GPTQ {
     /// or nil if A is not positive definite.
     static func upperCholeskyOfInverse(_ a: [Double], _ n: Int) -> [Double]? {
         SymmetricMatrix.upperCholeskyOfInverse(a, n: n)
+    }
+}
+
+/// One GPTQ row sweep over raw buffers shared by the worker threads; each row writes only its
+/// own weights, codes and group parameters.
+private struct GPTQRowSweep: @unchecked Sendable {
+    let w: UnsafeMutablePointer<Double>
+    let u: UnsafePointer<Double>
+    let codes: UnsafeMutablePointer<Int32>
+    let scales: UnsafeMutablePointer<Float>
+    let zeroPoints: UnsafeMutablePointer<Int32>
+    let rows: Int, cols: Int, blockSize: Int
+    let perm: [Int]
+    let keep: [Bool]?
+    let format: QuantFormat
+    let granularity: QuantGranularity
+    let staticGroups: Bool
+
+    func sweep(row r: Int, err: inout [Double]) {
+        let wr = w + r * cols
+        let groupsPerRow: Int
+        if case .group(let g) = granularity { groupsPerRow = cols / g } else { groupsPerRow = 1 }
+        var i1 = 0
+        while i1 < cols {
+            let i2 = min(i1 + blockSize, cols)
+            for i in i1..<i2 {
+                let column = perm[i]
+                let kept = keep?[r * cols + column] ?? true
+                let gi: Int
+                switch granularity {
+                case .tensor: gi = 0
+                case .channel: gi = r
+                case .group(let g):
+                    gi = r * groupsPerRow + column / g
+                    if !staticGroups, i % g == 0 {
+                        // The group's scale from its current (error-fed) weights, as the sweep reaches it.
+                        var lo: Float = 0, hi: Float = 0
+                        for j in i..<(i + g) where keep?[r * cols + perm[j]] ?? true {
+                            let v = Float(wr[j]); lo = min(lo, v); hi = max(hi, v)
+                        }
+                        let p = format.params(min: lo, max: hi)
+                        scales[gi] = p.scale; zeroPoints[gi] = p.zeroPoint
+                    }
+                }
+                let value = wr[i]
+                let code = kept ? format.quantize(Float(value), scale: scales[gi], zeroPoint: zeroPoints[gi]) : zeroPoints[gi]
+                codes[r * cols + column] = code
+                let q = Double(format.dequantize(code, scale: scales[gi], zeroPoint: zeroPoints[gi]))
+                let e = (value - q) / u[i * cols + i]
+                err[i - i1] = e
+                // Feed the error into the rest of this block now.
+                if i + 1 < i2 { SymmetricMatrix.subtractScaled(wr + i + 1, u + i * cols + i + 1, e, i2 - i - 1) }
+            }
+            // Lazy batch update of every later column.
+            if i2 < cols {
+                for i in i1..<i2 where err[i - i1] != 0 {
+                    SymmetricMatrix.subtractScaled(wr + i2, u + i * cols + i2, err[i - i1], cols - i2)
+                }
+            }
+            i1 = i2
+        }
     }
 }

@@ -10,14 +10,14 @@ extension QuantGPTQ {
             var h = InputStatistics.gram(group.inputs)
             let scale = 2 / Double(max(group.rows, 1))
             for i in h.indices { h[i] *= scale }
+            let factor = try GPTQ.HessianFactor(h, columns: group.width, damp: damp, actOrder: actOrder, layer: group.paths[0])
             for path in group.paths {
                 let layer = decoder.linear(at: path)!
                 let granularity = try options.granularity(for: layer, method: Self.name)
                 let w = layer.weight.decoded()
                 let keep: [Bool]? = w.data.contains(0) ? w.data.map { $0 != 0 } : nil
-                let result = try GPTQ.quantize(w, hessian: h, format: options.format, granularity: granularity,
-                                               damp: damp, blockSize: blockSize, layer: path, keep: keep,
-                                               actOrder: actOrder, staticGroups: staticGroups)
+                let result = try GPTQ.quantize(w, factor: factor, format: options.format, granularity: granularity,
+                                               blockSize: blockSize, layer: path, keep: keep, staticGroups: staticGroups)
                 if result.dampUsed != damp {
                     notes.append("\(path): H was not positive definite with damp=\(damp); used damp=\(result.dampUsed).")
                 }

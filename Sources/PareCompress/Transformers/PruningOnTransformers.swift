@@ -30,11 +30,10 @@ extension SparseGPTPruning {
     func compressTransformer(_ model: Model, selected: [Int], context: CompressionContext) throws -> CompressionResult {
         try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: false)
         let out = try BlockwiseCalibration.compress(model, layers: layers, context: context, method: Self.name) { group, decoder in
-            let h = InputStatistics.gram(group.inputs)
+            let factor = try HessianFactor(InputStatistics.gram(group.inputs), columns: group.width, damp: damp, layerName: group.paths[0])
             for path in group.paths {
                 let layer = decoder.linear(at: path)!
-                let pruned = try Self.prune(weight: layer.weight.decoded(), hessian: h, pattern: pattern,
-                                            blockSize: blockSize, damp: damp, layerName: path)
+                let pruned = try Self.prune(weight: layer.weight.decoded(), factor: factor, pattern: pattern, blockSize: blockSize)
                 try decoder.setLinear(Linear(name: path, weight: SparseEncoding.best(for: pruned), bias: layer.bias), at: path)
             }
             return .weightsOnly
