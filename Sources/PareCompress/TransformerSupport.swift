@@ -5,7 +5,7 @@
 /// calibration and training over the module tree land.
 public enum TransformerSupport {
     /// The methods that work on transformers (with the settings `checkTransformerSupport` allows).
-    public static let ready = ["none", "prune-magnitude", "prune-nm", "quant-weight", "quant-dynamic", "lowrank-svd"]
+    public static let ready = ["none", "prune-magnitude", "prune-nm", "prune-structured", "quant-weight", "quant-dynamic", "lowrank-svd"]
 
     static func unsupported(_ method: String, because reason: String? = nil) -> ConfigError {
         let why = reason ?? "it needs a calibration pass or training through the model, which Pare runs only on MLPs so far"
@@ -31,4 +31,13 @@ extension MagnitudePruning {
 
 extension LowRankSVD {
     public func checkTransformerSupport() throws { try TransformerSupport.refuseTraining(Self.name, epochs: finetuneEpochs) }
+}
+
+// Structured pruning on a transformer needs to be told what goes: heads, channels or blocks.
+extension StructuredPruning {
+    public func checkTransformerSupport() throws {
+        guard transformer != nil else {
+            throw ConfigError("\(Self.name) on a transformer needs --set target=heads|channels|blocks (attention heads, MLP channels or whole blocks).")
+        }
+    }
 }
