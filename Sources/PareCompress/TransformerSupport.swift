@@ -1,8 +1,9 @@
 /// Which methods compress transformers today: those that need neither a calibration pass nor
-/// training through the model. Wanda, SparseGPT, GPTQ, static W8A8, SmoothQuant, QAT,
-/// structured pruning, fine-tuning and distillation walk an MLP today; on a transformer they
-/// are refused before anything is recorded, with this sentence, until block-by-block
-/// calibration and training over the module tree land.
+/// training through the model, and structured pruning (heads, channels, blocks; its
+/// calibrated scores run block by block). Wanda, SparseGPT, GPTQ, static W8A8, SmoothQuant, QAT,
+/// fine-tuning and distillation walk an MLP today; on a transformer they are refused before
+/// anything is recorded, with this sentence, until block-by-block calibration and training
+/// over the module tree land.
 public enum TransformerSupport {
     /// The methods that work on transformers (with the settings `checkTransformerSupport` allows).
     public static let ready = ["none", "prune-magnitude", "prune-nm", "prune-structured", "quant-weight", "quant-dynamic", "lowrank-svd"]
