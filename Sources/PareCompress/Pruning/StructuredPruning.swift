@@ -13,7 +13,7 @@ import PareTensor
 /// `heads=`): see `TransformerStructuredPruning`.
 public struct StructuredPruning: CompressionMethod {
     public static let name = "prune-structured"
-    public static let summary = "Remove whole hidden neurons with the smallest Ln norm (norm=1|2|inf); the model shrinks."
+    public static let summary = "Remove whole units so the model shrinks: an MLP's hidden neurons by Ln norm (norm=1|2|inf), a decoder's attention heads, MLP channels or blocks (target=heads|channels|blocks)."
 
     public enum Norm: String, Sendable, CaseIterable {
         case l1 = "1", l2 = "2", inf = "inf"
@@ -134,8 +134,8 @@ public struct StructuredPruning: CompressionMethod {
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         if model.isTransformer || transformer != nil {
+            if model.isTransformer { try checkTransformerSupport() }
             try validate(model, context: context)
-            try checkTransformerSupport()
             return try TransformerStructuredPruning.compress(model, options: transformer!, context: context)
         }
         let kept = try keptNeurons(in: model)
