@@ -94,10 +94,13 @@ public enum TransformerIO {
         EncodedTensor(encoding: DenseWeight.encodingName, shape: t.shape, payload: Bytes.of(t.data))
     }
 
-    /// Rebuilds a recorded transformer from its config and stored tensors: the architecture
-    /// loads from dense copies (so every shape is checked as on first load), then each Linear
-    /// gets its stored encoding back.
-    static func rebuild(configJSON: Data, tensors stored: [(name: String, tensor: EncodedTensor)], run id: Int64) throws -> Model {
+    /// Rebuilds a recorded transformer from its base config and stored tensors: the
+    /// architecture loads from dense copies (so every shape is checked as on first load), then
+    /// each Linear gets its stored encoding back. A structurally pruned decoder loads with the
+    /// sizes its tensors have (`DecoderConfigSizes`).
+    static func rebuild(configJSON baseConfig: Data, tensors stored: [(name: String, tensor: EncodedTensor)], run id: Int64) throws -> Model {
+        let configJSON = try DecoderConfigSizes.configJSON(
+            baseConfig, fittingShapes: Dictionary(stored.map { ($0.name, $0.tensor.shape) }, uniquingKeysWith: { a, _ in a }))
         var dense: [String: Tensor] = [:]
         var weights: [String: any LinearWeight] = [:]
         for (name, t) in stored {
@@ -128,9 +131,14 @@ public enum TransformerIO {
     /// Writes a Hugging Face directory: config.json, model.safetensors (every tensor F32 under
     /// its original name, pruned zeros kept; a low-rank layer as its two factors
     /// `NAME.0.weight` [k, in] and `NAME.1.weight` [out, k], listed in the metadata "lowrank"),
-    /// and tokenizer.json. `directory` must be new or empty.
+    /// and tokenizer.json. `directory` must be new or empty. A decoder's config.json says the
+    /// model's own sizes (a structurally pruned one has fewer heads, channels or blocks than its base).
     public static func exportDirectory(_ model: TransformerModel, files: [String: [UInt8]], to directory: String,
                                        protecting protected: [ProtectedPath]) throws {
+        var files = files
+        if case .decoder(let decoder) = model, let config = files[configFile] {
+            files[configFile] = [UInt8](try DecoderConfigSizes.configJSON(Data(config), fitting: decoder.spec))
+        }
         try prepareDirectory(directory, protecting: protected)
         var tensors: [(name: String, array: StoredArray)] = model.nonLinearTensors.map { ($0.name, StoredArray($0.tensor)) }
         var factored: [(layer: String, rank: Int)] = []

@@ -1,11 +1,13 @@
-/// Which methods compress transformers today: the one-shot ones, and the calibrated ones that
-/// run block by block on a decoder LM (`BlockwiseCalibration`). QAT, fine-tuning and
-/// distillation train through an MLP only; on a transformer they are refused before anything
-/// is recorded, with this sentence, until training over the module tree lands.
+/// Which methods compress transformers today: the one-shot ones, structured pruning (heads,
+/// channels, blocks), and the calibrated ones that run block by block on a decoder LM
+/// (`BlockwiseCalibration`). QAT, fine-tuning and distillation train through an MLP only; on a
+/// transformer they are refused before anything is recorded, with this sentence, until training
+/// over the module tree lands.
 public enum TransformerSupport {
     /// The methods that work on transformers (with the settings `checkTransformerSupport` allows).
-    public static let ready = ["none", "prune-magnitude", "prune-nm", "prune-wanda", "prune-sparsegpt", "quant-weight",
-                               "quant-gptq", "quant-awq", "quant-dynamic", "quant-static", "quant-smooth", "lowrank-svd"]
+    public static let ready = ["none", "prune-magnitude", "prune-nm", "prune-wanda", "prune-sparsegpt", "prune-structured",
+                               "quant-weight", "quant-gptq", "quant-awq", "quant-dynamic", "quant-static", "quant-smooth",
+                               "lowrank-svd"]
 
     static func unsupported(_ method: String, because reason: String? = nil) -> ConfigError {
         let why = reason ?? "it trains through the model, which Pare does only on MLPs so far"
@@ -31,4 +33,13 @@ extension MagnitudePruning {
 
 extension LowRankSVD {
     public func checkTransformerSupport() throws { try TransformerSupport.refuseTraining(Self.name, epochs: finetuneEpochs) }
+}
+
+// Structured pruning on a transformer needs to be told what goes: heads, channels or blocks.
+extension StructuredPruning {
+    public func checkTransformerSupport() throws {
+        guard transformer != nil else {
+            throw ConfigError("\(Self.name) on a transformer needs --set target=heads|channels|blocks (attention heads, MLP channels or whole blocks).")
+        }
+    }
 }

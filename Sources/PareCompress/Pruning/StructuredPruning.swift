@@ -9,9 +9,11 @@ import PareTensor
 /// its parameters, FLOPs, size and latency really drop.
 /// `norm=1|2|inf` (default 2), `amount` (default 0.5), `layers=` (hidden layers; default all
 /// of them — the output layer's neurons are the classes and are never pruned).
+/// On a decoder LM, `target=heads|channels|blocks` chooses what goes (with `importance=`,
+/// `heads=`): see `TransformerStructuredPruning`.
 public struct StructuredPruning: CompressionMethod {
     public static let name = "prune-structured"
-    public static let summary = "Remove whole hidden neurons with the smallest Ln norm (norm=1|2|inf); the model shrinks."
+    public static let summary = "Remove whole units so the model shrinks: an MLP's hidden neurons by Ln norm (norm=1|2|inf), a decoder's attention heads, MLP channels or blocks (target=heads|channels|blocks)."
 
     public enum Norm: String, Sendable, CaseIterable {
         case l1 = "1", l2 = "2", inf = "inf"
@@ -20,23 +22,77 @@ public struct StructuredPruning: CompressionMethod {
     public var amount: Double
     public var norm: Norm
     public var layers: LayerSelection
+    /// What a transformer loses (`target=`); nil prunes an MLP's hidden neurons.
+    public var transformer: TransformerStructuredPruning.Options?
 
-    public init(amount: Double = 0.5, norm: Norm = .l2, layers: LayerSelection = .init(names: nil)) {
+    public init(amount: Double = 0.5, norm: Norm = .l2, layers: LayerSelection = .init(names: nil),
+                transformer: TransformerStructuredPruning.Options? = nil) {
         self.amount = amount
         self.norm = norm
         self.layers = layers
+        self.transformer = transformer
     }
 
     public init(settings: Settings) throws {
+        typealias T = TransformerStructuredPruning
         var s = settings
-        amount = try Pruning.amount(&s)!
+        let target = try s.string("target", oneOf: T.Target.allCases.map(\.rawValue)).map { T.Target(rawValue: $0)! }
+        if target == .blocks {
+            amount = try s.double("amount", default: 0.5, valid: (
+                "a whole number of blocks (1 or more) or a fraction at least 0 and below 1",
+                { $0 >= 0 && ($0 < 1 || $0 == $0.rounded()) }))!
+        } else {
+            amount = try Pruning.amount(&s)!
+        }
+        let normGiven = s.has("norm")
         norm = Norm(rawValue: try s.string("norm", default: "2", oneOf: Norm.allCases.map(\.rawValue))!)!
         layers = LayerSelection(settings: &s)
+        let importanceGiven = s.has("importance"), headsGiven = s.has("heads")
+        let importance = T.Importance(rawValue: try s.string("importance", default: "weight", oneOf: T.Importance.allCases.map(\.rawValue))!)!
+        let heads = T.HeadGrouping(rawValue: try s.string("heads", default: "groups", oneOf: T.HeadGrouping.allCases.map(\.rawValue))!)!
         try s.finish()
+        guard let target else {
+            if importanceGiven || headsGiven {
+                throw ConfigError("\(Self.name): importance= and heads= apply to transformers only, with target=heads|channels|blocks; an MLP's neurons are ranked by norm=.")
+            }
+            transformer = nil
+            return
+        }
+        if headsGiven && target != .heads {
+            throw ConfigError("\(Self.name): heads= chooses how attention heads go, so it needs target=heads, not target=\(target.rawValue).")
+        }
+        if target == .blocks && (importanceGiven || normGiven) {
+            throw ConfigError("\(Self.name): target=blocks ranks blocks by their influence on the calibration text; leave importance= and norm= out.")
+        }
+        if importance == .activation && normGiven {
+            throw ConfigError("\(Self.name): norm= ranks by weight norm; it does not apply with importance=activation, so leave it out.")
+        }
+        if layers.names != nil {
+            throw ConfigError("\(Self.name): target=\(target.rawValue) prunes every block alike, so one config.json describes the model; leave layers= out.")
+        }
+        transformer = T.Options(target: target, amount: amount, importance: importance, norm: norm, heads: heads)
     }
 
     public var config: [String: ConfigValue] {
-        ["amount": .double(amount), "norm": .string(norm.rawValue), "layers": .string(layers.names == nil ? "hidden" : layers.recorded)]
+        guard let t = transformer else {
+            return ["amount": .double(amount), "norm": .string(norm.rawValue), "layers": .string(layers.names == nil ? "hidden" : layers.recorded)]
+        }
+        var c: [String: ConfigValue] = ["target": .string(t.target.rawValue), "amount": .double(amount)]
+        if t.target != .blocks {
+            c["importance"] = .string(t.importance.rawValue)
+            if t.importance == .weight { c["norm"] = .string(norm.rawValue) }
+        }
+        if t.target == .heads { c["heads"] = .string(t.heads.rawValue) }
+        return c
+    }
+
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        if let transformer {
+            guard model.isTransformer else {
+                throw ConfigError("\(Self.name): target=\(transformer.target.rawValue) prunes transformers; on an MLP leave target= out to remove hidden neurons.")
+            }
+            _ = try TransformerStructuredPruning.validate(transformer, model: model, context: context)
+        }
     }
 
     /// The Ln norm of each row of `weight`.
@@ -77,6 +133,11 @@ public struct StructuredPruning: CompressionMethod {
     }
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        if model.isTransformer || transformer != nil {
+            if model.isTransformer { try checkTransformerSupport() }
+            try validate(model, context: context)
+            return try TransformerStructuredPruning.compress(model, options: transformer!, context: context)
+        }
         let kept = try keptNeurons(in: model)
         // Removing neurons rewrites the shapes of a layer and of the one after it.
         let touched = model.layers.indices.filter { kept[$0] != nil || ($0 > 0 && kept[$0 - 1] != nil) }
