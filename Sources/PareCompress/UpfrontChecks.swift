@@ -70,6 +70,7 @@ extension LowRankSVD {
         if finetuneEpochs > 0 {
             _ = try TrainingData.require(context, for: Self.name, purpose: "fine-tuning (finetune_epochs=\(finetuneEpochs))", model: model)
         }
+        try validateEmbeddingAndCalibration(model, context: context)
         guard case .rank = rule else { return }
         for i in selected {
             let layer = model.layers[i]
