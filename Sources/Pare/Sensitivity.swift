@@ -170,6 +170,7 @@ public enum Sensitivity {
         let base = result.baseValue.map { String(format: "%.6g", $0) } ?? "—"
         return BarChart(title: "Sensitivity to \(method), one \(grouping.rawValue) at a time",
                         subtitle: "\(result.metric) of the base model: \(base); each bar: the change when only that \(grouping.rawValue) is compressed",
-                        axisTitle: "Δ \(result.metric) vs base (\(lowerIsBetter ? "lower" : "higher") is better)", bars: bars)
+                        axisTitle: "Δ \(result.metric) vs base (\(lowerIsBetter ? "lower" : "higher") is better)", bars: bars,
+                        positiveIsWorse: lowerIsBetter)
     }
 }

@@ -19,6 +19,21 @@ import PareTensor
 /// Recorded config: the method's own config, `per_layer` (the recipe as written) and, for group
 /// i (from 1), `per_layer.i.layers` (its patterns) and `per_layer.i.KEY` for each key it sets,
 /// with the value the method reads (typed as the method records it).
+public enum PerLayerHelp {
+    /// The grammar in a few lines, for `pare methods` and `pare record --help`.
+    public static let text = """
+    Per-layer settings, for any one-shot method that takes layers=:
+      --set 'per_layer=PATTERNS:KEY=VALUE[,KEY=VALUE…][;PATTERNS:KEY=VALUE…]'
+    PATTERNS is a glob over the Linear paths (as layers=) or several joined by '|'. A group's
+    settings override the other --set values for the layers it matches; the rest of the
+    method's selection gets the other values. The method runs once per group, in order, then on
+    the rest. Recorded as per_layer plus per_layer.N.layers and per_layer.N.KEY (see pare show).
+    Example: --method quant-weight --set 'per_layer=*.self_attn.*:bits=8;*.mlp.*:bits=4'
+    A pattern matching nothing, a key the method does not take, layers= inside a group, or a
+    layer matched by two patterns is an error before anything runs.
+    """
+}
+
 public struct PerLayerRecipe<Method: CompressionMethod>: CompressionMethod {
     public static var name: String { Method.name }
     public static var summary: String { Method.summary }

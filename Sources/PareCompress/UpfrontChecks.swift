@@ -71,7 +71,7 @@ extension LowRankSVD {
             _ = try TrainingData.require(context, for: Self.name, purpose: "fine-tuning (finetune_epochs=\(finetuneEpochs))", model: model)
         }
         try validateEmbeddingAndCalibration(model, context: context)
-        guard case .rank = rule else { return }
+        guard case .rank = rule, embedding != .only else { return }   // embedding=only touches no Linear
         for i in selected {
             let layer = model.layers[i]
             _ = try Self.rank(for: rule, layer: layer.name, rows: layer.outFeatures, columns: layer.inFeatures) { [] }

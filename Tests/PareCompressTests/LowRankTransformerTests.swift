@@ -94,6 +94,9 @@ func lowRank(_ settings: [String: String], _ model: Model, context: CompressionC
         // rank=k beyond min(vocab, hidden) names the embedding.
         let decoder = try tinyDecoder()
         #expect(throws: ConfigError.self) { try lowRank(["embedding": "only", "rank": "33"], Model(transformer: .decoder(decoder))) }
+        // embedding=only checks the rank against the embedding alone (k_proj is [16, 32]; 20 fits the table).
+        let only = try lowRank(["embedding": "only", "rank": "20"], Model(transformer: .decoder(decoder)))
+        #expect(only.model.transformer?.tokenEmbeddingFactors?.factors.rank == 20)
     }
 }
 

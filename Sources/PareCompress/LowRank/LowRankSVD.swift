@@ -29,7 +29,7 @@ import PareTensor
 /// stays dense and the run records a note saying so.
 public struct LowRankSVD: CompressionMethod {
     public static let name = "lowrank-svd"
-    public static let summary = "Truncated SVD per layer, W ≈ U·V run as two smaller layers (rank=k, ratio=r or energy=e; default energy=0.9)."
+    public static let summary = "Truncated SVD per layer, W ≈ U·V run as two smaller layers (rank=k, ratio=r or energy=e; default energy=0.9); embedding=true|only also factors a decoder's token embedding; activation_aware=true alpha=a is ASVD (needs --calib)."
 
     /// How each layer's rank is chosen.
     public enum RankRule: Sendable, Equatable {

@@ -22,12 +22,16 @@ public struct BarChart: Sendable {
     /// The value axis title, e.g. "Δ perplexity vs base (lower is better)".
     public var axisTitle: String
     public var bars: [Bar]
+    /// Whether a positive value is a loss (Δ perplexity) or a gain (Δ accuracy): losses are
+    /// drawn red, gains blue.
+    public var positiveIsWorse: Bool
 
-    public init(title: String, subtitle: String = "", axisTitle: String, bars: [Bar]) {
+    public init(title: String, subtitle: String = "", axisTitle: String, bars: [Bar], positiveIsWorse: Bool = true) {
         self.title = title
         self.subtitle = subtitle
         self.axisTitle = axisTitle
         self.bars = bars
+        self.positiveIsWorse = positiveIsWorse
     }
 
     /// The SVG document; bars with a non-finite value are listed without a bar.
@@ -67,7 +71,7 @@ public struct BarChart: Sendable {
                 continue
             }
             let x0 = min(zero, px(bar.value)), w = max(abs(px(bar.value) - zero), 0.5)
-            let colour = bar.value > 0 ? "#d62728" : "#1f77b4"
+            let colour = (bar.value > 0) == positiveIsWorse ? "#d62728" : "#1f77b4"
             let tip = bar.detail.isEmpty ? "\(bar.label): \(NumberText.compact(bar.value))" : bar.detail
             marks += "<rect x=\"\(n(x0))\" y=\"\(n(y + 3))\" width=\"\(n(w))\" height=\"\(n(rowHeight - 6))\" fill=\"\(colour)\"><title>\(SVG.escape(tip))</title></rect>"
             let labelX = bar.value >= 0 ? x0 + w + 4 : x0 - 4
