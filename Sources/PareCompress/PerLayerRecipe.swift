@@ -15,25 +15,13 @@ import PareTensor
 /// Errors, each before anything runs: a group without `:` or with a `KEY=VALUE` lacking `=`; a
 /// key the method does not take; `layers` inside a group (its patterns are its layers); a key
 /// given twice in a group; a pattern matching no layer; a layer matched by two patterns.
+/// A group's keys are added to the other settings, not swapped for them: where a method takes
+/// one of several keys (`lowrank-svd`'s rank, ratio, energy), a group gives the same key the
+/// other settings use, or the method's own "one of" error says so.
 ///
 /// Recorded config: the method's own config, `per_layer` (the recipe as written) and, for group
 /// i (from 1), `per_layer.i.layers` (its patterns) and `per_layer.i.KEY` for each key it sets,
 /// with the value the method reads (typed as the method records it).
-public enum PerLayerHelp {
-    /// The grammar in a few lines, for `pare methods` and `pare record --help`.
-    public static let text = """
-    Per-layer settings, for any one-shot method that takes layers=:
-      --set 'per_layer=PATTERNS:KEY=VALUE[,KEY=VALUE…][;PATTERNS:KEY=VALUE…]'
-    PATTERNS is a glob over the Linear paths (as layers=) or several joined by '|'. A group's
-    settings override the other --set values for the layers it matches; the rest of the
-    method's selection gets the other values. The method runs once per group, in order, then on
-    the rest. Recorded as per_layer plus per_layer.N.layers and per_layer.N.KEY (see pare show).
-    Example: --method quant-weight --set 'per_layer=*.self_attn.*:bits=8;*.mlp.*:bits=4'
-    A pattern matching nothing, a key the method does not take, layers= inside a group, or a
-    layer matched by two patterns is an error before anything runs.
-    """
-}
-
 public struct PerLayerRecipe<Method: CompressionMethod>: CompressionMethod {
     public static var name: String { Method.name }
     public static var summary: String { Method.summary }
@@ -213,4 +201,21 @@ public struct PerLayerRecipe<Method: CompressionMethod>: CompressionMethod {
         notes.append("per_layer: \(parts.enumerated().map { "g\($0.offset + 1) = \($0.element.label)" }.joined(separator: ", ")).")
         return CompressionResult(model: current, notes: notes, extraMetrics: extra, curves: curves)
     }
+}
+
+public enum PerLayerHelp {
+    /// The grammar in a few lines, for `pare methods` and `pare record --help`.
+    public static let text = """
+    Per-layer settings, for any one-shot method that takes layers=:
+      --set 'per_layer=PATTERNS:KEY=VALUE[,KEY=VALUE…][;PATTERNS:…]'
+    PATTERNS: a glob over the Linear paths (as layers=), or several
+    joined by '|'. A group's settings override the other --set values
+    for the layers it matches; the rest of the method's selection gets
+    the other values. The method runs once per group, in order, then on
+    the rest. Recorded as per_layer, per_layer.N.layers and
+    per_layer.N.KEY (shown by pare show). Example:
+      --method quant-weight --set 'per_layer=*.self_attn.*:bits=8;*.mlp.*:bits=4'
+    Errors before anything runs: a pattern matching nothing, a key the
+    method does not take, layers= in a group, a layer in two groups.
+    """
 }
