@@ -308,6 +308,6 @@ extension Model {
         let linear = layers.reduce(0) { total, layer in
             tiedHead && layer.name == "lm_head" ? total : total + layer.weight.parameterCount + (layer.bias?.count ?? 0)
         }
-        return linear + (transformer?.nonLinearTensors.reduce(0) { $0 + $1.tensor.count } ?? 0)
+        return linear + (transformer?.nonLinearParameterCount ?? 0)
     }
 }

@@ -49,7 +49,10 @@ enum TransformerEvaluation {
         let counted = model.layers.filter { !(tied && $0.name == "lm_head") }
         result["params_total"] = Double(model.parameterCount)
         result["params_nonzero"] = Double(counted.reduce(0) { $0 + $1.weight.nonzeroCount + ($1.bias?.filter { $0 != 0 }.count ?? 0) }
-            + nonLinear.reduce(0) { $0 + $1.tensor.data.filter { $0 != 0 }.count })
+            + nonLinear.reduce(0) { total, entry in   // a factored token embedding counts its factors' values
+                if let f = model.transformer?.tokenEmbeddingFactors, entry.name == f.name + ".weight" { return total + f.factors.nonzeroCount }
+                return total + entry.tensor.data.filter { $0 != 0 }.count
+            })
         result["size_bytes"] = Double(sizeBytes)
         result["base_size_bytes"] = Double(base.sizeBytes)
         result["compression_ratio"] = sizeBytes > 0 ? Double(base.sizeBytes) / Double(sizeBytes) : .infinity

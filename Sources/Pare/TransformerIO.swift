@@ -77,9 +77,14 @@ public enum TransformerIO {
     // MARK: The record's tensors
 
     /// Every tensor as stored: Linear weights in their encodings (biases F32), embeddings and
-    /// norms F32, under Hugging Face names; a tied `lm_head` is not stored twice.
+    /// norms F32, under Hugging Face names; a tied `lm_head` is not stored twice. A factored
+    /// token embedding is stored exactly, as its two factors (encoding "lowrank").
     static func storedTensors(_ model: TransformerModel) -> [(name: String, tensor: EncodedTensor)] {
-        var out = model.nonLinearTensors.map { (name: $0.name, tensor: dense($0.tensor)) }
+        let factored = model.tokenEmbeddingFactors
+        var out = model.nonLinearTensors.map { entry in
+            if let factored, entry.name == factored.name + ".weight" { return (name: entry.name, tensor: factored.factors.encoded()) }
+            return (name: entry.name, tensor: dense(entry.tensor))
+        }
         let tied = model.sharesEmbeddingWithLMHead
         for linear in model.linears where !(tied && linear.name == "lm_head") {
             out.append((linear.name + ".weight", linear.weight.encoded()))
@@ -117,6 +122,12 @@ public enum TransformerIO {
         }
         var model = try TransformerRegistry.load(configJSON: configJSON,
                                                  tensors: DictionaryTensorProvider(dense, sourceDescription: "run \(id)"))
+        // A factored token embedding gets its factors back (and a tied head with it).
+        if case .decoder(var decoder) = model,
+           let factors = weights[decoder.embedTokens.name + ".weight"] as? LowRankWeight {
+            decoder.factorTokenEmbedding(factors)
+            model = .decoder(decoder)
+        }
         if !weights.isEmpty {
             model.mapLinears { linear in
                 guard let w = weights[linear.name + ".weight"] else { return linear }
@@ -132,7 +143,11 @@ public enum TransformerIO {
     /// its original name, pruned zeros kept; a low-rank layer as its two factors
     /// `NAME.0.weight` [k, in] and `NAME.1.weight` [out, k], listed in the metadata "lowrank"),
     /// and tokenizer.json. `directory` must be new or empty. A decoder's config.json says the
-    /// model's own sizes (a structurally pruned one has fewer heads, channels or blocks than its base).
+    /// model's own sizes (a structurally pruned one has fewer heads, channels or blocks than its
+    /// base). A factored token embedding is written as its dense product A·B under
+    /// `model.embed_tokens.weight` (a Hugging Face `nn.Embedding` has no factored form; a tied
+    /// head then ties to it as before), with the metadata "lowrank_embedding" = "NAME:k" saying
+    /// it came from rank-k factors.
     public static func exportDirectory(_ model: TransformerModel, files: [String: [UInt8]], to directory: String,
                                        protecting protected: [ProtectedPath]) throws {
         var files = files
@@ -157,6 +172,7 @@ public enum TransformerIO {
         }
         var metadata = ["format": "pt", "written_by": "pare"]
         metadata.merge(LowRankExport.metadata(factored)) { a, _ in a }
+        if let (name, factors) = model.tokenEmbeddingFactors { metadata["lowrank_embedding"] = "\(name):\(factors.rank)" }
         let url = URL(fileURLWithPath: directory)
         try SafetensorsFile(tensors: tensors, metadata: metadata)
             .write(to: url.appendingPathComponent("model.safetensors"), protecting: protected)

@@ -15,6 +15,12 @@ public enum Methods {
         guard let type = all.first(where: { $0.name == name }) else {
             throw ConfigError("unknown method '\(name)' (known: \(names.joined(separator: ", "))).")
         }
+        if settings["per_layer"] != nil { return try perLayer(type, settings) }
         return try type.init(settings: Settings(method: name, values: settings))
+    }
+
+    /// A per-layer recipe of `type` (`per_layer=…`, see `PerLayerRecipe`).
+    static func perLayer<M: CompressionMethod>(_ type: M.Type, _ settings: [String: String]) throws -> any CompressionMethod {
+        try PerLayerRecipe<M>(values: settings)
     }
 }

@@ -81,7 +81,8 @@ extension LowRankSVD {
         if finetuneEpochs > 0 {
             _ = try TrainingData.require(context, for: Self.name, purpose: "fine-tuning (finetune_epochs=\(finetuneEpochs))", model: model)
         }
-        guard case .rank = rule else { return }
+        try validateEmbeddingAndCalibration(model, context: context)
+        guard case .rank = rule, embedding != .only else { return }   // embedding=only touches no Linear
         for i in selected {
             let layer = model.layers[i]
             _ = try Self.rank(for: rule, layer: layer.name, rows: layer.outFeatures, columns: layer.inFeatures) { [] }

@@ -5,7 +5,8 @@ import PareStore
 struct ListMethods: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "methods",
-        abstract: "List the compression methods `pare record --method` accepts."
+        abstract: "List the compression methods `pare record --method` accepts.",
+        discussion: PerLayerHelp.text
     )
 
     @OptionGroup var format: FormatOption

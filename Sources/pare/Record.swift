@@ -23,6 +23,7 @@ struct Record: ParsableCommand {
         A pipeline setting is PREFIX.key: the stage's family (prune, quant) when unique in the
         pipeline, its full method name, or its number (1, 2, …).
         Prints the new (last) run's id on stdout; the stage ids go to stderr with --verbose.
+        Per-layer settings: --set 'per_layer=*.self_attn.*:bits=8;*.mlp.*:bits=4' (grammar in `pare methods --help`).
         List the methods with `pare methods`.
         """
     )

@@ -9,7 +9,16 @@ import PareTensor
 /// - `rank=k` — the same k for every selected layer, 1 ≤ k ≤ min(out, in) of each;
 /// - `ratio=r` in (0, 1] — target fraction of each layer's parameters: k = max(1, ⌊r·mn/(m+n)⌋);
 /// - `energy=e` in (0, 1] — the smallest k with Σ_{i≤k} σ_i² ≥ e·Σ σ_i² per layer;
-/// - `layers=fc1,fc2` — which layers (default all).
+/// - `layers=fc1,fc2` — which layers (default all; on a transformer every Linear in its blocks);
+/// - `embedding=false|true|only` — also (true) or only (only) factor a decoder's token embedding
+///   [vocab, hidden] as A [vocab, k]·B [k, hidden] (default false); a tied `lm_head` then runs
+///   on the same factors, logits = (h·Bᵀ)·Aᵀ, stored once. The rank rule applies to it too;
+/// - `activation_aware=true` with `alpha=a` (default 0.5) — ASVD: the SVD of W·diag(s),
+///   s_j = (mean_t |X_tj|)^a + 1e-6 from the calibration inputs of the layer (`--calib`; on a
+///   transformer block by block, each layer seeing the outputs of the layers already
+///   factored), then the right factor multiplied by diag(1/s), so W ≈ U_k·(V_k·diag(1/s)). The
+///   rank rule reads the spectrum of W·diag(s). The embedding's input is a one-hot token, so it
+///   is always factored by plain SVD.
 ///
 /// Why energy=0.9 by default: it adapts the rank to each layer's spectrum (a layer with a fast
 /// decaying spectrum is cut hard, a flat one is kept), and 90 % of the squared Frobenius norm is
@@ -20,7 +29,7 @@ import PareTensor
 /// stays dense and the run records a note saying so.
 public struct LowRankSVD: CompressionMethod {
     public static let name = "lowrank-svd"
-    public static let summary = "Truncated SVD per layer, W ≈ U·V run as two smaller layers (rank=k, ratio=r or energy=e; default energy=0.9)."
+    public static let summary = "Truncated SVD per layer, W ≈ U·V run as two smaller layers (rank=k, ratio=r or energy=e; default energy=0.9); embedding=true|only also factors a decoder's token embedding; activation_aware=true alpha=a is ASVD (needs --calib)."
 
     /// How each layer's rank is chosen.
     public enum RankRule: Sendable, Equatable {
@@ -37,6 +46,12 @@ public struct LowRankSVD: CompressionMethod {
     public var finetuneEpochs: Int = 0
     public var learningRate: Double = 1e-3
     public var batchSize: Int = 64
+    /// Whether the token embedding is factored too, instead, or not at all.
+    public enum EmbeddingChoice: String, Sendable, CaseIterable { case no = "false", also = "true", only }
+    public var embedding: EmbeddingChoice = .no
+    /// ASVD: scale the input columns by their calibration activations before the SVD.
+    public var activationAware = false
+    public var alpha: Double = 0.5
 
     public init(rule: RankRule = LowRankSVD.defaultRule, layers: LayerSelection = LayerSelection(names: nil)) {
         self.rule = rule
@@ -54,6 +69,16 @@ public struct LowRankSVD: CompressionMethod {
             throw ConfigError("\(Self.name) takes one of rank, ratio or energy, not \(given.joined(separator: " and ")); drop all but one.")
         }
         let layers = LayerSelection(settings: &settings)
+        embedding = EmbeddingChoice(rawValue: try settings.string("embedding", default: "false",
+                                                                  oneOf: EmbeddingChoice.allCases.map(\.rawValue))!)!
+        if embedding == .only, layers.names != nil {
+            throw ConfigError("\(Self.name): embedding=only factors the token embedding alone, so layers= has no effect; drop layers= or use embedding=true.")
+        }
+        activationAware = try settings.string("activation_aware", default: "false", oneOf: ["true", "false"]) == "true"
+        if settings.has("alpha") && !activationAware {
+            throw ConfigError("\(Self.name): alpha is the exponent of activation-aware SVD; add activation_aware=true or drop alpha.")
+        }
+        alpha = try settings.double("alpha", default: 0.5, valid: ("between 0 and 1", { $0 >= 0 && $0 <= 1 }))!
         finetuneEpochs = try settings.int("finetune_epochs", default: 0, valid: ("0 or more", { $0 >= 0 }))!
         learningRate = try TrainingData.learningRate(&settings, default: 1e-3)
         batchSize = try TrainingData.batchSize(&settings)
@@ -66,7 +91,15 @@ public struct LowRankSVD: CompressionMethod {
     }
 
     public var config: [String: ConfigValue] {
-        var config: [String: ConfigValue] = ["layers": .string(layers.recorded), "finetune_epochs": .int(finetuneEpochs)]
+        var config: [String: ConfigValue] = ["layers": .string(embedding == .only ? "none" : layers.recorded),
+                                             "finetune_epochs": .int(finetuneEpochs)]
+        // Recorded only when used, so a plain SVD run keeps the config (and config hash) it had
+        // before these options existed, and sweeps still find their recorded points.
+        if embedding != .no { config["embedding"] = .string(embedding.rawValue) }
+        if activationAware {
+            config["activation_aware"] = .bool(true)
+            config["alpha"] = .double(alpha)
+        }
         if finetuneEpochs > 0 {
             config["lr"] = .double(learningRate)
             config["batch_size"] = .int(batchSize)
@@ -103,41 +136,37 @@ public struct LowRankSVD: CompressionMethod {
     }
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
-        let selected = try layers.indices(in: model, method: Self.name)
+        try validate(model, context: context)
         let training = finetuneEpochs > 0
             ? try TrainingData.require(context, for: Self.name, purpose: "fine-tuning (finetune_epochs=\(finetuneEpochs))", model: model)
             : nil
+        var run = FactoringRun(method: self)
         var result = model
-        var notes: [String] = []
-        var retained: [Double] = []
-        var factored = 0
-        for (step, index) in selected.enumerated() {
-            let layer = model.layers[index]
-            let m = layer.outFeatures, n = layer.inFeatures
-            context.progress(Double(step) / Double(max(selected.count, 1)), "SVD \(layer.name)")
-            let weight = layer.weight.decoded()
-            var svd: SVD?
-            let k = try Self.rank(for: rule, layer: layer.name, rows: m, columns: n) {
-                if svd == nil { svd = SVD(weight) }
-                return svd!.singularValues
+        if embedding != .only {
+            let selected = try layers.indices(in: model, method: Self.name)
+            if !activationAware {
+                for (step, index) in selected.enumerated() {
+                    context.progress(Double(step) / Double(max(selected.count, 1)), "SVD \(model.layers[index].name)")
+                    if let w = try run.factor(model.layers[index], scales: nil) { result.layers[index].weight = w }
+                }
+            } else if model.isTransformer {
+                result = try factorBlockwise(model, context: context, run: &run)
+            } else {
+                let calibration = try Calibration.require(context, for: Self.name, model: model)
+                for (step, index) in selected.enumerated() {
+                    context.progress(Double(step) / Double(max(selected.count, 1)), "ASVD \(model.layers[index].name)")
+                    // Each layer sees the inputs of the already factored layers before it.
+                    let inputs = Calibration.input(ofLayer: index, result, on: calibration.features)
+                    let scales = ActivationAwareSVD.scales(meanAbs: InputStatistics.columnMeanAbs([inputs]), alpha: alpha)
+                    if let w = try run.factor(result.layers[index], scales: scales) { result.layers[index].weight = w }
+                }
             }
-            guard Self.reducesParameters(rank: k, rows: m, columns: n) else {
-                notes.append("\(layer.name) left dense: rank \(k) would store \(k * (m + n)) values, not fewer than the \(m * n) of the dense [\(m), \(n)] layer (factoring pays only up to rank \(Self.breakEvenRank(rows: m, columns: n))).")
-                continue
-            }
-            if svd == nil { svd = SVD(weight) }
-            let decomposition = svd!
-            let total = decomposition.singularValues.reduce(0) { $0 + $1 * $1 }
-            let kept = decomposition.singularValues.prefix(k).reduce(0) { $0 + $1 * $1 }
-            let energy = total > 0 ? kept / total : 1
-            retained.append(energy)
-            result.layers[index].weight = LowRankWeight(svd: decomposition, rank: k)
-            factored += 1
-            notes.append("\(layer.name) factored at rank \(k) of \(min(m, n)): \(k * (m + n)) of \(m * n) values (\(Self.percent(Double(k * (m + n)) / Double(m * n)))), \(Self.percent(energy)) of the energy kept.")
         }
+        if embedding != .no { result = try factorEmbedding(result, run: &run) }
         context.progress(1, "SVD done")
-        var extra: [String: Double] = ["layers_factored": Double(factored)]
-        if let worst = retained.min() { extra["energy_retained_min"] = worst }
+        var extra: [String: Double] = ["layers_factored": Double(run.factored)]
+        if let worst = run.retained.min() { extra["energy_retained_min"] = worst }
+        var notes = run.notes
         var curves: [(key: String, step: Int, value: Double)] = []
         if let training {
             let tuned = LowRankFineTune.run(result, on: training,

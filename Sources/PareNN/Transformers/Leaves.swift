@@ -1,15 +1,31 @@
 import PareTensor
 
 /// A lookup table [count, dim]: row `id` is the vector of token (or position, or type) `id`.
+///
+/// A table may be stored as two factors (TensorGPT's / LoRA-style low-rank embedding):
+/// E [count, dim] = A [count, k] · B [k, dim], a `LowRankWeight` with out = count and in = dim.
+/// A lookup is then row `id` of A times B. `weight` keeps the dense product A·B so what
+/// reads the table as a matrix (export, norms of rows) sees what the lookup computes.
 public struct Embedding: Sendable {
     /// The Hugging Face path, e.g. `model.embed_tokens`.
     public var name: String
-    public var weight: Tensor
+    /// The table [count, dim]; for a factored table, the product of `factors`.
+    public private(set) var weight: Tensor
+    /// The two factors of a low-rank table (left = A [count, k], right = B [k, dim]), or nil.
+    public private(set) var factors: LowRankWeight?
 
     public init(name: String, weight: Tensor) {
         precondition(weight.rank == 2, "Embedding \(name) needs a matrix, got shape \(weight.shape)")
         self.name = name
         self.weight = weight
+        self.factors = nil
+    }
+
+    /// A table stored as A·B: `factors.left` is A [count, k], `factors.right` B [k, dim].
+    public init(name: String, factors: LowRankWeight) {
+        self.name = name
+        self.weight = factors.decoded()
+        self.factors = factors
     }
 
     public var count: Int { weight.shape[0] }
@@ -21,6 +37,7 @@ public struct Embedding: Sendable {
         if let bad = ids.first(where: { $0 < 0 || $0 >= n }) {
             throw TransformerError.tokenOutOfRange(token: bad, vocabularySize: n)
         }
+        if let factors { return Self.lookup(ids, in: factors) }
         var out = Tensor(zeros: [ids.count, d])
         weight.data.withUnsafeBufferPointer { w in
             out.data.withUnsafeMutableBufferPointer { o in
@@ -30,6 +47,18 @@ public struct Embedding: Sendable {
             }
         }
         return out
+    }
+
+    /// Rows `ids` of A, times B: [ids.count, k] · [k, dim].
+    static func lookup(_ ids: [Int], in factors: LowRankWeight) -> Tensor {
+        let k = factors.rank
+        var rows = Tensor(zeros: [ids.count, k])
+        factors.left.data.withUnsafeBufferPointer { a in
+            rows.data.withUnsafeMutableBufferPointer { o in
+                for (r, id) in ids.enumerated() { (o.baseAddress! + r * k).update(from: a.baseAddress! + id * k, count: k) }
+            }
+        }
+        return matmul(rows, factors.right)
     }
 
     /// Adds rows `ids` of the table to the rows of `x` (position and token-type embeddings).

@@ -5,6 +5,8 @@ import PareTensor
 /// Linear leaves in their own encodings, these as plain Float32.
 extension TransformerModel {
     /// Embedding tables and norm parameters as (HF tensor name, Float32 tensor), in module order.
+    /// A factored token embedding appears as its dense product (what a Hugging Face export
+    /// writes); the record stores its factors instead (`tokenEmbeddingFactors`).
     public var nonLinearTensors: [(name: String, tensor: Tensor)] {
         switch self {
         case .decoder(let m): m.nonLinearTensors
@@ -25,11 +27,24 @@ extension TransformerModel {
     /// checkpoint stores it once, as `model.embed_tokens.weight`, with no `lm_head.weight`).
     /// False once a method has changed `lm_head`, and for encoders.
     public var sharesEmbeddingWithLMHead: Bool {
-        guard case .decoder(let m) = self, m.lmHeadIsTied, let head = m.lmHead.weight as? DenseWeight else { return false }
+        guard case .decoder(let m) = self, m.lmHeadIsTied else { return false }
+        if let factors = m.embedTokens.factors {   // a low-rank table: the head must read the same factors
+            guard let head = m.lmHead.weight as? LowRankWeight else { return false }
+            return Self.sameStorage(head.left, factors.left) && Self.sameStorage(head.right, factors.right)
+        }
+        guard let head = m.lmHead.weight as? DenseWeight else { return false }
         return head.weight.data.withUnsafeBufferPointer { a in
             m.embedTokens.weight.data.withUnsafeBufferPointer { b in
                 a.count == b.count && (a.baseAddress == b.baseAddress || a.elementsEqual(b))
             }
+        }
+    }
+}
+
+extension TransformerModel {
+    static func sameStorage(_ a: Tensor, _ b: Tensor) -> Bool {
+        a.shape == b.shape && a.data.withUnsafeBufferPointer { x in
+            b.data.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress || x.elementsEqual(y) }
         }
     }
 }
