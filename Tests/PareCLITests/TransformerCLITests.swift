@@ -68,8 +68,10 @@ import Testing
         try bad.expectRejected(cli, record(llama.path, test: "text:\(latin1),context=32"), mentioning: ["latin1.txt", "UTF-8"])
         try bad.expectRejected(cli, record(llama.path, test: "text:\(text),context=100"), mentioning: ["context", "64"])
         try bad.expectRejected(cli, record(llama.path, method: "quant-weight", ["--set", "layers=*.nope*"]), mentioning: ["*.nope*", "matches no layer"])
-        // A method that needs calibration, and the wrong kind of data.
-        try bad.expectRejected(cli, record(llama.path, method: "prune-wanda"), mentioning: ["prune-wanda", "transformers"])
+        // A method that needs calibration text, one that trains, and the wrong kind of data.
+        try bad.expectRejected(cli, record(llama.path, method: "prune-wanda"), mentioning: ["prune-wanda", "--calib text:"])
+        try bad.expectRejected(cli, record(llama.path, method: "quant-qat"), mentioning: ["quant-qat", "transformers"])
+        try bad.expectRejected(cli, record(llama.path, method: "quant-gptq", ["--calib", "text:\(text),samples=0"]), mentioning: ["samples"])
         try bad.expectRejected(cli, record(llama.path, test: CLI.fixture("digits_test.csv")), mentioning: ["text:"])
     }
 }
