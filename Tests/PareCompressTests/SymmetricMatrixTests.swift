@@ -19,6 +19,13 @@ import PareTestSupport
         return c
     }
 
+    /// A⁻¹ = L⁻ᵀ·L⁻¹ from A's Cholesky factor: the route torch's `cholesky_inverse` takes.
+    static func inverse(_ a: [Double], _ n: Int) -> [Double]? {
+        guard let l = SymmetricMatrix.cholesky(a, n: n) else { return nil }
+        let li = SymmetricMatrix.invertLower(l, n: n)
+        return product(li, li, n, transposeA: true)
+    }
+
     @Test(arguments: [1, 7, 70])
     func upperCholeskyOfTheInverseFactorsTheInverse(_ n: Int) throws {
         let a = Self.spd(n, seed: UInt64(n))
@@ -28,7 +35,7 @@ import PareTestSupport
         let identity = Self.product(Self.product(u, u, n, transposeA: true), a, n)
         for i in 0..<n { for j in 0..<n { #expect(abs(identity[i * n + j] - (i == j ? 1 : 0)) < 1e-9) } }
         // The same factor as the definition's route (inverse, then its upper Cholesky).
-        let reference = try #require(SymmetricMatrix.inverse(a, n: n).flatMap { SymmetricMatrix.upperCholesky($0, n: n) })
+        let reference = try #require(Self.inverse(a, n).flatMap { SymmetricMatrix.cholesky($0, n: n) }.map { SymmetricMatrix.transpose($0, n: n) })
         #expect(zip(u, reference).allSatisfy { abs($0 - $1) < 1e-10 })
     }
 

@@ -1,9 +1,10 @@
 import Dispatch
 
-/// Small dense linear algebra in Double for the second-order methods (SparseGPT, GPTQ): Cholesky
-/// factors and the inverse of a symmetric positive-definite matrix, row-major n×n. Every inner
-/// loop is a dot product of two contiguous rows (transposed copies make it so), run in SIMD;
-/// the independent rows of the inverse run on every core. A transformer's MLP width (1536 in
+/// Small dense linear algebra in Double for the second-order methods (SparseGPT, GPTQ): the
+/// Cholesky factor of a symmetric positive-definite matrix, a triangular inverse, and from them
+/// the upper factor of the inverse those methods sweep with; row-major n×n. Every inner loop is
+/// a dot product of two contiguous rows (transposed copies make it so), run in SIMD; the
+/// independent rows of the triangular inverse run on every core. A transformer's MLP width (1536 in
 /// SmolLM2) is inverted per layer group, so this is on the critical path of GPTQ and SparseGPT.
 enum SymmetricMatrix {
     /// Lower-triangular L with A = L·Lᵀ, or nil when A is not positive definite.
@@ -54,28 +55,6 @@ enum SymmetricMatrix {
         return inv
     }
 
-    /// A⁻¹ for symmetric positive-definite A (through its Cholesky factor), or nil.
-    static func inverse(_ a: [Double], n: Int) -> [Double]? {
-        guard let l = cholesky(a, n: n) else { return nil }
-        // A⁻¹ = L⁻ᵀ · L⁻¹: entry (i, j) = Σ_{k ≥ max(i, j)} Li[k, i] · Li[k, j] = rows i and j of Liᵀ.
-        let lit = transpose(invertLower(l, n: n), n: n)
-        var inv = [Double](repeating: 0, count: n * n)
-        lit.withUnsafeBufferPointer { lp in
-            inv.withUnsafeMutableBufferPointer { op in
-                let lit = SendableDoubles(lp.baseAddress!), out = SendableMutableDoubles(op.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: rowChunks(n)) { chunk in
-                    for i in rowRange(chunk, n) {
-                        for j in i..<n {
-                            out.pointer[i * n + j] = dot(lit.pointer + i * n + j, lit.pointer + j * n + j, n - j)
-                        }
-                    }
-                }
-                for i in 0..<n { for j in 0..<i { op[i * n + j] = op[j * n + i] } }
-            }
-        }
-        return inv
-    }
-
     /// Upper-triangular U with Uᵀ·U = A⁻¹ (torch: cholesky(cholesky_inverse(cholesky(A)),
     /// upper=True)), or nil when A is not positive definite — what GPTQ and SparseGPT sweep
     /// with. Without forming A⁻¹: with J the reversal, J·A·J = M·Mᵀ (M lower) gives A = R·Rᵀ for
@@ -88,11 +67,6 @@ enum SymmetricMatrix {
         guard let m = cholesky(reversed, n: n) else { return nil }
         let inverse = invertLower(m, n: n)
         return (0..<(n * n)).map { inverse[last - $0] }
-    }
-
-    /// Upper-triangular U with A = Uᵀ·U (torch.linalg.cholesky(A, upper=True)), or nil.
-    static func upperCholesky(_ a: [Double], n: Int) -> [Double]? {
-        cholesky(a, n: n).map { transpose($0, n: n) }
     }
 
     static func transpose(_ m: [Double], n: Int) -> [Double] {

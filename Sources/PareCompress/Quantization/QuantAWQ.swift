@@ -61,8 +61,11 @@ public struct QuantAWQ: CompressionMethod {
             let scored = try group.paths.map { path -> (Tensor, (Tensor) throws -> Tensor) in
                 let layer = decoder.linear(at: path)!
                 let granularity = try options.granularity(for: layer, method: Self.name)
+                // Fake quantization: codes and back, without packing them into a stored encoding
+                // (the search does this 20 times per layer).
                 return (try DecoderSmoothing.denseWeight(layer), { w in
-                    try QuantizedStorage.quantizing(w, format: options.format, granularity: granularity, layer: path).decoded()
+                    let params = try QuantParams.fit(w, format: options.format, granularity: granularity, layer: path)
+                    return params.dequantize(params.quantize(w))
                 })
             }
             let search = try AWQ.search(weights: scored.map(\.0), quantizers: scored.map(\.1), gram: gram,
@@ -74,8 +77,9 @@ public struct QuantAWQ: CompressionMethod {
             case .attentionInput: decoder.layers[group.block].inputNorm.divideOutput(by: s)
             case .mlpInput: decoder.layers[group.block].postAttentionNorm.divideOutput(by: s)
             case .attentionOutput:
-                let d = attention.headDim, perGroup = attention.heads / attention.kvHeads
-                let perValueRow = (0..<attention.kvHeads * d).map { s[($0 / d) * perGroup * d + $0 % d] }
+                // s is tied per value row: any column that reads a row carries its factor.
+                var perValueRow = [Float](repeating: 1, count: attention.kvHeads * attention.headDim)
+                for column in s.indices { perValueRow[attention.valueRow(readBy: column)] = s[column] }
                 try DecoderSmoothing.divideRows(of: attention.value, by: perValueRow, in: &decoder)
             case .mlpOutput:
                 guard case .gated(let mlp) = decoder.layers[group.block].mlp else {
@@ -171,9 +175,9 @@ public enum AWQ {
     /// o_proj's per-column statistic averaged over the query heads of each key/value group, so
     /// its scales fold into v_proj's rows.
     static func tiedPerKVGroup(_ perColumn: [Float], _ attention: Attention) -> [Float] {
-        let d = attention.headDim, perGroup = attention.heads / attention.kvHeads
-        var tied = [Float](repeating: 0, count: attention.kvHeads * d)
-        for h in 0..<attention.heads { for k in 0..<d { tied[(h / perGroup) * d + k] += perColumn[h * d + k] / Float(perGroup) } }
-        return (0..<attention.heads * d).map { tied[($0 / d / perGroup) * d + $0 % d] }
+        let perGroup = Float(attention.heads / attention.kvHeads)
+        var tied = [Float](repeating: 0, count: attention.kvHeads * attention.headDim)
+        for column in perColumn.indices { tied[attention.valueRow(readBy: column)] += perColumn[column] / perGroup }
+        return attention.perOutputColumn(tied)
     }
 }

@@ -109,19 +109,11 @@ public enum InputStatistics {
         return total
     }
 
-    /// ‖X_j‖₂ of each input feature over every window, in Double.
+    /// ‖X_j‖₂ of each input feature over every window, in Double (Wanda's `ColumnNorms`).
     public static func columnNorms(_ inputs: [Tensor]) -> [Double] {
-        let d = inputs[0].columns
-        var sums = [Double](repeating: 0, count: d)
-        for x in inputs {
-            x.data.withUnsafeBufferPointer { xp in
-                for r in 0..<x.rows {
-                    let row = xp.baseAddress! + r * d
-                    for j in 0..<d { let v = Double(row[j]); sums[j] += v * v }
-                }
-            }
-        }
-        return sums.map { $0.squareRoot() }
+        var norms = ColumnNorms(width: inputs[0].columns)
+        for x in inputs { norms.add(x) }
+        return norms.norms
     }
 
     /// max_t |X_tj| of each input feature (SmoothQuant's activation ranges).

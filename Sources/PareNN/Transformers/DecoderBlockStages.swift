@@ -34,20 +34,13 @@ public struct DecoderBlockState: Sendable {
 extension DecoderLayer {
     /// The input of `stage`'s Linear layers for a window whose block input is `state.input`
     /// (positions 0 … T−1), computed with this block's current weights from the start of the
-    /// block. The stages before it are recomputed; `state` keeps the residual so
-    /// `output(from:)` can finish the block.
+    /// block: the stages before it advanced again, `state` keeping the residual for the rest.
     public func stageInput(_ stage: DecoderBlockStage, _ state: inout DecoderBlockState, rotary: RotaryTable) -> Tensor {
-        let a = inputNorm(state.input)
-        if stage == .attentionInput { return a }
-        var none: LayerKVCache? = nil
-        let context = attention.context(a, rotary: rotary, cache: &none, observer: nil)
-        if stage == .attentionOutput { return context }
-        var h = attention.output(context, observer: nil)
-        h.add(state.input)
-        state.afterAttention = h
-        let m = postAttentionNorm(h)
-        if stage == .mlpInput { return m }
-        return mlp.hidden(m)
+        var x = inputNorm(state.input)
+        for earlier in DecoderBlockStage.allCases where earlier.rawValue < stage.rawValue {
+            x = advance(from: earlier, x, &state, rotary: rotary)
+        }
+        return x
     }
 
     /// From `stage`'s input to the next stage's input — after `.mlpOutput`, the block's output —
@@ -85,15 +78,8 @@ extension FeedForward {
     /// The input of the last Linear (down): act(gate(x))·up(x), or act(up(x)).
     func hidden(_ x: Tensor) -> Tensor {
         switch self {
-        case .gated(let m):
-            var g = m.gate(x, observer: nil)
-            m.activation.apply(&g)
-            g.multiply(m.up(x, observer: nil))
-            return g
-        case .plain(let m):
-            var h = m.up(x, observer: nil)
-            m.activation.apply(&h)
-            return h
+        case .gated(let m): m.hidden(x, observer: nil)
+        case .plain(let m): m.hidden(x, observer: nil)
         }
     }
 

@@ -15,11 +15,16 @@ public struct GatedMLP: Sendable {
     }
 
     func callAsFunction(_ x: Tensor, observer: LinearInputObserver?) -> Tensor {
+        down(hidden(x, observer: observer), observer: observer)
+    }
+
+    /// The input of `down`: act(gate(x))·up(x).
+    func hidden(_ x: Tensor, observer: LinearInputObserver?) -> Tensor {
         let gu = siblingProjections([gate, up], x, observer: observer)
         var g = gu[0]
         activation.apply(&g)
         g.multiply(gu[1])
-        return down(g, observer: observer)
+        return g
     }
 }
 
@@ -36,9 +41,14 @@ public struct PlainMLP: Sendable {
     }
 
     func callAsFunction(_ x: Tensor, observer: LinearInputObserver?) -> Tensor {
+        down(hidden(x, observer: observer), observer: observer)
+    }
+
+    /// The input of `down`: act(up(x)).
+    func hidden(_ x: Tensor, observer: LinearInputObserver?) -> Tensor {
         var h = up(x, observer: observer)
         activation.apply(&h)
-        return down(h, observer: observer)
+        return h
     }
 }
 
