@@ -1,7 +1,10 @@
--- `pare show RUN`: each metric's final (step 0) value and how many curve points (step > 0) it has.
+-- `pare show RUN`: each metric's final (step 0) value, how many curve points (step > 0) it has,
+-- and who measured it: 'pare' (Pare's own evaluation) or 'user' (reported by `pare log` or an
+-- import).
 SELECT key,
        max(CASE WHEN step = 0 THEN value END) AS value,
-       sum(step > 0) AS curve_points
+       sum(step > 0) AS curve_points,
+       CASE WHEN max(reported) = 1 THEN 'user' ELSE 'pare' END AS measured_by
 FROM metrics
 WHERE run_id = :run_id
 GROUP BY key

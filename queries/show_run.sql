@@ -1,5 +1,5 @@
 -- `pare show RUN`: the run's own row.
-SELECT runs.id, runs.name, e.name AS experiment, runs.method,
+SELECT runs.id, runs.uid, runs.source, runs.name, e.name AS experiment, runs.method,
        CASE WHEN runs.status = 'running' AND runs.id IN (SELECT value FROM json_each(:interrupted)) THEN 'interrupted' ELSE runs.status END AS status, runs.started_at,
        runs.ended_at, runs.parent_run_id, runs.base_model_hash, runs.train_dataset_hash,
        runs.test_dataset_hash, test.name AS test_dataset, runs.calib_dataset_hash, calib.name AS calib_dataset,

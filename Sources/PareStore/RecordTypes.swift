@@ -53,15 +53,37 @@ public struct RunStart: Sendable {
     /// The previous stage of a pipeline.
     public var parentRunID: Int64?
     public var pareVersion: String
+    /// Who computed the run (migrations/0006): `.pare`, or another tool's run recorded by
+    /// `pare log` or imported from another tracker.
+    public var source: RunSource
+    /// The run's global identity; nil lets the store draw a random one. An import passes the
+    /// source's id (e.g. "mlflow:RUN_UUID") so importing it again finds it.
+    public var uid: String?
+    /// When the run started and ended, for a run computed elsewhere (UTC ISO 8601,
+    /// "2025-01-31T12:34:56.789Z"); nil means now, the time Pare records it.
+    public var startedAt: String?
+    public var endedAt: String?
 
     public init(experiment: String = "default", name: String? = nil, method: String,
                 config: [String: ConfigValue] = [:], baseModel: ModelInfo? = nil,
                 train: DatasetInfo? = nil, test: DatasetInfo? = nil, calib: DatasetInfo? = nil,
-                parentRunID: Int64? = nil, pareVersion: String) {
+                parentRunID: Int64? = nil, pareVersion: String, source: RunSource = .pare,
+                uid: String? = nil, startedAt: String? = nil, endedAt: String? = nil) {
         self.experiment = experiment; self.name = name; self.method = method; self.config = config
         self.baseModel = baseModel; self.train = train; self.test = test; self.calib = calib
         self.parentRunID = parentRunID; self.pareVersion = pareVersion
+        self.source = source; self.uid = uid; self.startedAt = startedAt; self.endedAt = endedAt
     }
+}
+
+/// Who computed a run (the `runs.source` column).
+public enum RunSource: String, Sendable, CaseIterable {
+    /// Pare compressed and measured it.
+    case pare
+    /// Another tool computed it and `pare log` recorded it.
+    case log
+    /// Imported from an MLflow tracking store.
+    case mlflow
 }
 
 /// Everything a finished run produced.
@@ -75,11 +97,26 @@ public struct RunOutcome: Sendable {
     /// written beside the config's params in the same transaction. Not part of the config or
     /// its hash, so they do not change the run's identity.
     public var params: [String: ConfigValue]
+    /// The keys in `metrics` whose values the user reported rather than Pare measuring them
+    /// (`metrics.reported` = 1): a logged run's `--metric`s, an import's metrics.
+    public var reported: Set<String>
+    /// What the user reported for a run that Pare measured too (`pare log --evaluate`), kept
+    /// exactly in `reported_metrics` beside Pare's values.
+    public var reportedAlongside: [(key: String, value: Double, step: Int)]
+    /// Labels on the run (`tags`), e.g. `team=edge`.
+    public var tags: [String: String]
+    /// Set when the run failed elsewhere (an imported run whose source says it failed): the
+    /// run is recorded as 'failed' with this error.
+    public var error: String?
 
     public init(metrics: [(key: String, value: Double, step: Int)] = [],
                 tensors: [(name: String, tensor: EncodedTensor)] = [], notes: [String] = [],
-                params: [String: ConfigValue] = [:]) {
+                params: [String: ConfigValue] = [:], reported: Set<String> = [],
+                reportedAlongside: [(key: String, value: Double, step: Int)] = [],
+                tags: [String: String] = [:], error: String? = nil) {
         self.metrics = metrics; self.tensors = tensors; self.notes = notes; self.params = params
+        self.reported = reported; self.reportedAlongside = reportedAlongside; self.tags = tags
+        self.error = error
     }
 
     /// Final (step 0) metrics from a dictionary, in key order.

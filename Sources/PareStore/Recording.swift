@@ -42,7 +42,7 @@ extension Store {
         let start = try RunWriter.validated(start)
         try RunWriter.validate(outcome)
         let id = try write { db in
-            let id = try RunWriter.insertRun(db, start, known: known, finished: outcome.notes)
+            let id = try RunWriter.insertRun(db, start, known: known, finished: outcome.notes, error: outcome.error)
             try RunWriter.writeResults(db, id.run, outcome)
             return id
         }
@@ -57,7 +57,8 @@ extension Store {
         try runs.forEach { try RunWriter.validate($0.outcome) }
         let ids = try write { db in
             try runs.map { run in
-                let id = try RunWriter.insertRun(db, run.start, known: known, finished: run.outcome.notes)
+                let id = try RunWriter.insertRun(db, run.start, known: known, finished: run.outcome.notes,
+                                                 error: run.outcome.error)
                 try RunWriter.writeResults(db, id.run, run.outcome)
                 return id
             }
@@ -92,6 +93,14 @@ enum RunWriter {
             }
         }
         if outcome.params.keys.contains("") { throw StoreError.invalidRecord("a param name is empty") }
+        if outcome.tags.keys.contains("") { throw StoreError.invalidRecord("a tag name is empty") }
+        var seenReported = Set<String>()
+        for m in outcome.reportedAlongside {
+            if m.key.isEmpty { throw StoreError.invalidRecord("a reported metric name is empty") }
+            if !seenReported.insert("\(m.step)\u{0}\(m.key)").inserted {
+                throw StoreError.invalidRecord("metric '\(m.key)' is reported twice at step \(m.step)")
+            }
+        }
         var seenTensors = Set<String>()
         for t in outcome.tensors {
             if t.name.isEmpty { throw StoreError.invalidRecord("a tensor name is empty") }
@@ -109,9 +118,10 @@ enum RunWriter {
     }
 
     /// Writes the run row and its params. `finished` nil writes a 'running' run; otherwise a
-    /// 'finished' one with these notes (its results must follow in the same transaction).
+    /// 'finished' one with these notes (its results must follow in the same transaction), or a
+    /// 'failed' one when `error` is given.
     static func insertRun(_ db: Database, _ start: RunStart, known: KnownRows,
-                          finished notes: [String]?) throws -> (run: Int64, experiment: Int64) {
+                          finished notes: [String]?, error: String? = nil) throws -> (run: Int64, experiment: Int64) {
         let experimentID: Int64
         if let id = known.experimentID(start.experiment) {
             experimentID = id
@@ -142,7 +152,8 @@ enum RunWriter {
         let config = CanonicalJSON.object(start.config)
         try execute(db, "record_run", [
             "experiment_id": experimentID, "name": start.name, "method": start.method,
-            "status": notes == nil ? "running" : "finished", "notes": CanonicalJSON.array(notes ?? []),
+            "status": notes == nil ? "running" : error == nil ? "finished" : "failed", "error": error,
+            "notes": CanonicalJSON.array(notes ?? []),
             "config": config, "config_hash": SHA256.hex(config.utf8),
             "base_model_hash": start.baseModel?.hash, "train_dataset_hash": start.train?.hash,
             "test_dataset_hash": start.test?.hash, "calib_dataset_hash": start.calib?.hash,
@@ -150,6 +161,8 @@ enum RunWriter {
             "owner_host": notes == nil ? RunOwner.current.host : nil,
             "owner_pid": notes == nil ? Int64(RunOwner.current.pid) : nil,
             "owner_start": notes == nil ? RunOwner.current.start : nil,
+            "uid": start.uid, "source": start.source.rawValue,
+            "started_at": start.startedAt, "ended_at": start.endedAt,
         ])
         let id = db.lastInsertedRowID
 
@@ -179,8 +192,24 @@ enum RunWriter {
         let metric = try db.cachedStatement(sql: SQLText.query("record_metric"))
         for m in outcome.metrics {
             metric.setUncheckedArguments(["run_id": id, "key": m.key, "step": m.step,
-                                          "value": m.value.isNaN ? nil : m.value])
+                                          "value": m.value.isNaN ? nil : m.value,
+                                          "reported": outcome.reported.contains(m.key) ? 1 : 0])
             try metric.execute()
+        }
+        if !outcome.reportedAlongside.isEmpty {
+            let reported = try db.cachedStatement(sql: SQLText.query("record_reported_metric"))
+            for m in outcome.reportedAlongside {
+                reported.setUncheckedArguments(["run_id": id, "key": m.key, "step": m.step,
+                                                "value": m.value.isNaN ? nil : m.value])
+                try reported.execute()
+            }
+        }
+        if !outcome.tags.isEmpty {
+            let tag = try db.cachedStatement(sql: SQLText.query("record_tag"))
+            for (key, value) in outcome.tags.sorted(by: { $0.key < $1.key }) {
+                tag.setUncheckedArguments(["run_id": id, "key": key, "value": value])
+                try tag.execute()
+            }
         }
         if !outcome.tensors.isEmpty {
             let tensor = try db.cachedStatement(sql: SQLText.query("record_tensor"))

@@ -20,6 +20,10 @@ struct Show: ParsableCommand {
                 var text = try detail.fieldTable.rendered(as: .table)
                 text += "\nparams\n" + (try detail.params.rendered(as: .table))
                 text += "\nmetrics\n" + (try detail.metrics.rendered(as: .table))
+                if !detail.reportedMetrics.rows.isEmpty {
+                    text += "\nreported by the user (Pare measured the metrics above)\n"
+                        + (try detail.reportedMetrics.rendered(as: .table))
+                }
                 text += "\ntensors\n" + (try detail.tensors.rendered(as: .table))
                 if !detail.notes.isEmpty { text += "\nnotes\n" + detail.notes.map { "  " + $0 }.joined(separator: "\n") + "\n" }
                 if let error = detail.error { text += "\nerror\n  \(error)\n" }

@@ -15,7 +15,7 @@ import PareTensor
         #expect(detail.status == "finished")
         #expect(detail.notes == ["calibrated on 128 rows"])
         #expect(detail.error == nil)
-        #expect(detail.metrics.rows == [[.text("accuracy"), .double(0.97), .int(0)], [.text("loss"), .null, .int(2)]])
+        #expect(detail.metrics.rows == [[.text("accuracy"), .double(0.97), .int(0), .text("pare")], [.text("loss"), .null, .int(2), .text("pare")]])
         #expect(detail.params.rows == [[.text("bits"), .int(8)], [.text("method"), .text("quant-weight")],
                                        [.text("scope"), .text("channel")]])
         #expect(throws: StoreError.notRunning(id: id, status: "finished")) { try store.failRun(id, error: "late") }

@@ -39,7 +39,7 @@ extension Store {
         try pool.read { db in
             let schema = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
             var counts: [String] = []
-            for t in ["experiments", "models", "datasets", "runs", "params", "metrics", "tensors", "blobs"] {
+            for t in ["experiments", "models", "datasets", "runs", "params", "metrics", "tensors", "blobs", "tags", "reported_metrics"] {
                 counts.append("\(t)=\(try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t)") ?? -1)")
             }
             return schema.joined(separator: "\n") + "\n" + counts.joined(separator: " ")

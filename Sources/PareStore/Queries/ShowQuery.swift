@@ -7,8 +7,10 @@ public struct RunDetail: Sendable {
     public var fields: [(name: String, value: TableValue)]
     /// key, value (typed).
     public var params: ResultTable
-    /// key, value (step 0), curve_points (how many steps > 0).
+    /// key, value (step 0), curve_points (how many steps > 0), measured_by (pare | user).
     public var metrics: ResultTable
+    /// key, value, curve_points: what the user reported for a run Pare measured too.
+    public var reportedMetrics: ResultTable
     /// name, encoding, dtype, shape, stored_bytes, blob_hash.
     public var tensors: ResultTable
     public var notes: [String]
@@ -52,6 +54,7 @@ extension Store {
                 fields: fields,
                 params: try ResultTable.fetch(db, sql: SQLText.query("show_params"), arguments: ["run_id": id]),
                 metrics: try ResultTable.fetch(db, sql: SQLText.query("show_metrics"), arguments: ["run_id": id]),
+                reportedMetrics: try ResultTable.fetch(db, sql: SQLText.query("show_reported_metrics"), arguments: ["run_id": id]),
                 tensors: try ResultTable.fetch(db, sql: SQLText.query("show_tensors"), arguments: ["run_id": id]),
                 notes: notes, error: error)
         }
