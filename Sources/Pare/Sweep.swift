@@ -15,13 +15,16 @@ public struct GridAxis: Sendable, Equatable {
 }
 
 /// What `pare sweep` asks for: the run every point shares (method, files, --set values,
-/// experiment, seed) and the grid whose cartesian product gives the points.
+/// experiment, seed), the grid whose cartesian product gives the points, and which share of
+/// those points this process records (`--shard I/N`; the whole grid by default).
 public struct SweepRequest: Sendable {
     public var base: RecordRequest
     public var grid: [GridAxis]
-    public init(base: RecordRequest, grid: [GridAxis]) {
+    public var shard: SweepShard
+    public init(base: RecordRequest, grid: [GridAxis], shard: SweepShard = .whole) {
         self.base = base
         self.grid = grid
+        self.shard = shard
     }
 }
 
@@ -89,11 +92,16 @@ public enum Sweep {
 
     public struct Prepared: Sendable {
         public var request: SweepRequest
+        /// The shard's points (every point without a shard), in grid order.
         public var points: [Point]
+        /// How many points the whole grid has (all shards together).
+        public var gridSize: Int { request.grid.reduce(1) { $0 * $1.values.count } }
     }
 
-    /// Expands the grid and checks EVERY point (method, settings, layer names) and the files
-    /// before the database is touched: a bad value anywhere leaves the database unchanged.
+    /// Expands the grid and checks EVERY point's method and settings, and the shard's points
+    /// against the model and data (layer names, shapes), before the database is touched: a bad
+    /// value leaves the database unchanged. Only the shard's points are kept (and only their
+    /// seeds' inputs loaded), so resuming a shard looks at its own points alone.
     public static func prepare(_ request: SweepRequest) throws -> Prepared {
         guard !request.grid.isEmpty else { throw PareError("a sweep needs at least one --grid key=v1,v2,….") }
         let settings = try points(grid: request.grid, fixed: request.base.settings)
@@ -116,6 +124,9 @@ public enum Sweep {
                 throw PareError("grid point \(where_): \(error)")
             }
         }
+        // Every shard has checked every point's settings above (so a bad value fails all shards
+        // alike); from here on only this shard's points are loaded for and validated.
+        checked = request.shard.indices(of: checked.count).map { checked[$0] }
         // The inputs per seed (without --test, the seed also draws the train/test split).
         var inputs: [UInt64: (ModelIO.Loaded, RunData)] = [:]
         let models = try Recorder.loadModels(for: checked.flatMap { $0.1 })

@@ -20,6 +20,15 @@ struct SweepCommand: ParsableCommand {
         config hash of method + every setting + seed, the experiment, the base model's hash and
         the datasets' hashes) already has a FINISHED run is skipped; failed or interrupted ones
         are retried. Ctrl-C marks the current run failed and keeps the finished ones.
+
+        Many machines: --shard I/N records only the points whose index in the grid (the
+        cartesian product, first --grid outermost) is I modulo N; I is 0-based, 0 ≤ I < N. Every
+        shard checks every point's settings; run the same command with I = 0…N-1 and the shards
+        together record the grid exactly once (resume works per shard). --shard auto reads a
+        Slurm array job's SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (offset by
+        SLURM_ARRAY_TASK_MIN, so --array=1-8 is shards 0…7), or a Kubernetes Indexed Job's
+        JOB_COMPLETION_INDEX with --shard-count N (the Job's completions; Kubernetes sets no
+        count variable). Each shard can write its own database; `pare merge` joins them.
         """
     )
 
@@ -36,24 +45,31 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "The experiment the runs belong to.") var experiment: String = "default"
     @Option(parsing: .unconditional, help: "Seed for every random choice (splits, training).") var seed: UInt64 = 0
     @Flag(help: "Skip latency and throughput measurement (faster).") var noTiming = false
+    @Option(help: "Record only this share of the grid: I/N (0-based, 0 ≤ I < N; point k is shard k mod N), or auto (Slurm array or Kubernetes Indexed Job variables).")
+    var shard: String?
+    @Option(help: "The number of shards for --shard auto under a Kubernetes Indexed Job (its completions).")
+    var shardCount: Int?
     @OptionGroup var format: FormatOption
     @OptionGroup var database: DatabaseOption
 
     func run() throws {
         try reportingErrors {
             let axes = try Sweep.parseGrid(grid)
+            let slice = try parsedShard()
             let request = SweepRequest(
                 base: RecordRequest(modelPath: model, arch: arch, trainPath: train, testPath: test, calibrationPath: calib,
                                     method: method, settings: try parseSettings(settings), name: name,
                                     experiment: experiment, seed: seed, measureSpeed: !noTiming),
-                grid: axes)
+                grid: axes, shard: slice)
             let prepared = try Sweep.prepare(request)
             let interrupts = InterruptGuard.shared
             let store = try database.openForWriting()
             defer { store.close() }
             let skipped = try Sweep.alreadyRecorded(prepared, in: store).count
             let count = prepared.points.count
-            FileHandle.standardError.write(Data("sweep: \(count) point\(count == 1 ? "" : "s"), skipped \(skipped) already recorded, recording \(count - skipped).\n".utf8))
+            let points = slice == .whole ? "\(count) point\(count == 1 ? "" : "s")"
+                : "shard \(slice): \(count) of \(prepared.gridSize) points"
+            FileHandle.standardError.write(Data("sweep: \(points), skipped \(skipped) already recorded, recording \(count - skipped).\n".utf8))
             let bar = ProgressBar(label: "sweep")
             let outcomes = try Sweep.run(prepared, store: store, progress: { bar.update($0, $1) },
                                          onRunStarted: { interrupts.track($0, in: store) },
@@ -64,6 +80,20 @@ struct SweepCommand: ParsableCommand {
             if let first = failed.first {
                 throw PareError("\(failed.count) of \(count) sweep runs failed (rerun to retry them); first: \(first.point.label): \(first.error ?? "unknown error")")
             }
+        }
+    }
+
+    /// The shard asked for; a bad --shard is a usage error (exit 64) found before anything is
+    /// loaded or recorded.
+    private func parsedShard() throws -> SweepShard {
+        guard let shard else {
+            if shardCount != nil { throw UsageError("--shard-count goes with --shard auto; add --shard auto.") }
+            return .whole
+        }
+        do {
+            return try SweepShard.parse(shard, shardCount: shardCount, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw UsageError(String(describing: error))
         }
     }
 }
