@@ -31,7 +31,8 @@ public enum MergeError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .missing(path):
             "no database at \(path) to merge; check the path"
         case let .intoItself(path, target):
-            "\(path) is the database being merged into (\(target)); a database cannot be merged into itself"
+            path == target ? "\(path) is the database being merged into; a database cannot be merged into itself"
+                : "\(path) is the database being merged into (the same file as \(target)); a database cannot be merged into itself"
         case let .changedDuringMerge(path):
             "\(path) changed while it was being merged (a writer opened it); nothing was merged, try again when it is idle"
         }
@@ -50,9 +51,8 @@ extension Store {
     /// `target` itself (also through a symlink or a hard link), and is a Pare database of this
     /// schema or an older one. Throws the one-sentence reason otherwise (another application's
     /// file, a newer Pare's, a damaged one).
-    @discardableResult
-    public static func checkMergeSource(_ path: String, into target: String) throws -> Bool {
-        try inspectMergeSource(path, into: target) != .empty
+    public static func checkMergeSource(_ path: String, into target: String) throws {
+        _ = try inspectMergeSource(path, into: target)
     }
 
     static func inspectMergeSource(_ path: String, into target: String) throws -> MergeSourceKind {

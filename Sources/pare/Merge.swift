@@ -9,13 +9,13 @@ struct MergeCommand: ParsableCommand {
         discussion: """
         Example (the shards of a sweep, each recorded into its own file):
           pare merge shard-0.sqlite shard-1.sqlite --into team.sqlite
-        Copies each other database's runs with their params, metrics, tags, tensors and lineage,
-        and its experiments (by name), base models, datasets and blobs (by hash: a blob already
-        here is not copied again). Runs get new ids here; a pipeline's parent and a baseline_run
-        param follow them. A run whose uid is already here is skipped, so merging twice changes
-        nothing; 'running' runs are skipped (merge again when they are done). Each other database
-        is merged in one transaction (all of it or nothing) and only read, never written; one
-        from an older Pare is upgraded in a temporary copy. Every other database is checked
+        Copies each other database's runs with their params, metrics, tags, tensors and lineage, \
+        and its experiments (by name), base models, datasets and blobs (by hash: a blob already \
+        here is not copied again). Runs get new ids here; a pipeline's parent and a baseline_run \
+        param follow them. A run whose uid is already here is skipped, so merging twice changes \
+        nothing; 'running' runs are skipped (merge again when they are done). Each other database \
+        is merged in one transaction (all of it or nothing) and only read, never written; one \
+        from an older Pare is upgraded in a temporary copy. Every other database is checked \
         before anything is merged.
         """
     )

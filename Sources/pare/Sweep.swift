@@ -21,13 +21,13 @@ struct SweepCommand: ParsableCommand {
         the datasets' hashes) already has a FINISHED run is skipped; failed or interrupted ones
         are retried. Ctrl-C marks the current run failed and keeps the finished ones.
 
-        Many machines: --shard I/N records only the points whose index in the grid (the
-        cartesian product, first --grid outermost) is I modulo N; I is 0-based, 0 ≤ I < N. Every
-        shard checks every point's settings; run the same command with I = 0…N-1 and the shards
-        together record the grid exactly once (resume works per shard). --shard auto reads a
-        Slurm array job's SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (offset by
-        SLURM_ARRAY_TASK_MIN, so --array=1-8 is shards 0…7), or a Kubernetes Indexed Job's
-        JOB_COMPLETION_INDEX with --shard-count N (the Job's completions; Kubernetes sets no
+        Many machines: --shard I/N records only the points whose index in the grid (the \
+        cartesian product, first --grid outermost) is I modulo N; I is 0-based, 0 ≤ I < N. Every \
+        shard checks every point's settings; run the same command with I = 0…N-1 and the shards \
+        together record the grid exactly once (resume works per shard). --shard auto reads a \
+        Slurm array job's SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT (offset by \
+        SLURM_ARRAY_TASK_MIN, so --array=1-8 is shards 0…7), or a Kubernetes Indexed Job's \
+        JOB_COMPLETION_INDEX with --shard-count N (the Job's completions; Kubernetes sets no \
         count variable). Each shard can write its own database; `pare merge` joins them.
         """
     )
