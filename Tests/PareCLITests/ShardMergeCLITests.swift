@@ -52,6 +52,16 @@ import Testing
         #expect(merged.status == 0, "\(merged.stderr)")
         #expect(merged.stdout.contains("merged 2 runs (0 already present, 0 still running, skipped) from \(shards[0])"))
         #expect(try names(cli.db) == expected)
+        // A merged run exports the same model, byte for byte, as the shard's original.
+        let original = try cli.run(["export-model", "1", "--out", cli.path("original.safetensors"), "--db", shards[3]], db: false)
+        let copyID = try DatabaseQueue(path: cli.db).read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM runs WHERE name = 'bits=4 layers=fc2'")!
+        }
+        let copy = try cli.run(["export-model", "\(copyID)", "--out", cli.path("copy.safetensors")])
+        #expect(original.status == 0 && copy.status == 0, "\(original.stderr) \(copy.stderr)")
+        #expect(copyID != 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.path("copy.safetensors")))
+                == Data(contentsOf: URL(fileURLWithPath: cli.path("original.safetensors"))))
         let once = try cli.fingerprint()
         let twice = try cli.run(["merge"] + shards)   // --db is the target too
         #expect(twice.status == 0 && twice.stdout.contains("merged 0 runs (1 already present, 0 still running, skipped) from \(shards[3])"))

@@ -208,6 +208,11 @@ import PareTensor
     @Test func anOlderSchemaIsUpgradedInACopyWithMigration0006sUids() throws {
         let path = try Self.olderDatabase()
         let before = try Self.contents(path)
+        func copies() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
+                .filter { $0.hasPrefix("pare-merge-") && $0.hasSuffix(".sqlite") }
+        }
+        let copiesBefore = try copies()
         let target = try newStore("older-target")
         _ = try target.record(start(name: "own"), outcome(["accuracy": 0.5]))
         let summary = try target.merge(from: path)
@@ -221,6 +226,7 @@ import PareTensor
         // Idempotent across the copy too: the derived uids are the same each time.
         #expect(try target.merge(from: path).alreadyPresent == 2)
         #expect(try Self.contents(path) == before)
+        #expect(try copies() == copiesBefore)   // the upgraded copy is removed
         let untouched = try DatabaseQueue(path: ReadConnection.uri(path, immutable: true))
         #expect(try untouched.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM grdb_migrations") } == 5)
     }
