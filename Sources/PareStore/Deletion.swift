@@ -63,7 +63,7 @@ public struct RunRemoval: Sendable, Equatable, CustomStringConvertible {
 /// What `gc` freed (or would free), and what reclaiming the file space did.
 public struct GarbageReport: Sendable, Equatable, CustomStringConvertible {
     public enum Reclaim: Sendable, Equatable {
-        /// A dry run, or nothing to reclaim.
+        /// A dry run, or too little free space to be worth rewriting the file.
         case notNeeded
         /// VACUUM (or incremental_vacuum) ran; `shrunk` false when a reader kept the old
         /// pages in the write-ahead log (the file shrinks at a later checkpoint).
@@ -101,7 +101,7 @@ public struct GarbageReport: Sendable, Equatable, CustomStringConvertible {
         }
         switch reclaim {
         case .notNeeded:
-            if dryRun { text += "; nothing changed (--dry-run)" }
+            if dryRun && !isEmpty { text += "; nothing changed (--dry-run)" }
         case .done(let shrunk):
             text += shrunk
                 ? "; the file shrank from \(Self.bytes(fileBytesBefore)) to \(Self.bytes(fileBytesAfter))"
@@ -248,15 +248,22 @@ extension Store {
         return report
     }
 
-    /// VACUUM (or incremental_vacuum) when the file has free pages, then a truncating checkpoint
+    /// Free space worth a VACUUM whatever the file's size.
+    static let reclaimBytes = 1 << 20
+
+    /// VACUUM (or incremental_vacuum) when a real part of the file is free, then a truncating checkpoint
     /// so the file shrinks now rather than at the next writer's checkpoint.
     func reclaimSpace() -> GarbageReport.Reclaim {
         do {
-            let (free, mode) = try pool.read { db in
+            let (free, pages, pageSize, mode) = try pool.read { db in
                 (try Int.fetchOne(db, sql: SQLText.query("freelist_count")) ?? 0,
+                 try Int.fetchOne(db, sql: SQLText.query("page_count")) ?? 0,
+                 try Int.fetchOne(db, sql: SQLText.query("page_size")) ?? 4096,
                  try Int.fetchOne(db, sql: SQLText.query("auto_vacuum")) ?? 0)
             }
-            guard free > 0 else { return .notNeeded }
+            // VACUUM rewrites the whole file: worth it when a real part of it is free, not for
+            // the page or two any writer leaves free (GRDB's pool creates and drops a table on open).
+            guard free * pageSize >= Self.reclaimBytes || free * 10 >= pages, free > 2 else { return .notNeeded }
             // VACUUM cannot run inside a transaction; it takes the write lock like any writer
             // (waiting up to the busy timeout) and works beside readers in WAL mode.
             try pool.writeWithoutTransaction { db in
