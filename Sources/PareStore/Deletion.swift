@@ -89,23 +89,26 @@ public struct GarbageReport: Sendable, Equatable, CustomStringConvertible {
 
     /// "freed 3 blobs, 412.5 MB (and 1 model, 2 datasets no run uses); the file shrank from … to …".
     public var description: String {
-        var parts: [String] = []
-        if !models.isEmpty { parts.append(Self.count(models.count, "model")) }
-        if !datasets.isEmpty { parts.append(Self.count(datasets.count, "dataset")) }
-        var text: String
+        var others: [String] = []
+        if !models.isEmpty { others.append(Self.count(models.count, "model")) }
+        if !datasets.isEmpty { others.append(Self.count(datasets.count, "dataset")) }
+        var text = dryRun ? "would free " : "freed "
         if isEmpty {
             text = "nothing to free: every blob, model and dataset is used by a run"
+        } else if blobs > 0 {
+            text += Self.count(blobs, "blob") + ", " + Self.bytes(blobBytes)
+            if !others.isEmpty { text += " (and " + others.joined(separator: ", ") + " no run uses)" }
         } else {
-            text = (dryRun ? "would free " : "freed ") + Self.count(blobs, "blob") + ", " + Self.bytes(blobBytes)
-            if !parts.isEmpty { text += " (and " + parts.joined(separator: ", ") + " no run uses)" }
+            text += others.joined(separator: ", ") + " no run uses"
         }
         switch reclaim {
         case .notNeeded:
             if dryRun && !isEmpty { text += "; nothing changed (--dry-run)" }
+            if !dryRun && !isEmpty { text += "; SQLite reuses the space (too little of the file is free to be worth rewriting it)" }
         case .done(let shrunk):
             text += shrunk
                 ? "; the file shrank from \(Self.bytes(fileBytesBefore)) to \(Self.bytes(fileBytesAfter))"
-                : "; the file shrinks to \(Self.bytes(fileBytesAfter)) when the readers still open have finished"
+                : "; the file shrinks at a later checkpoint, once the readers open now have finished"
         case .failed(let reason):
             text += "; the file keeps its size (\(reason)), and SQLite reuses the freed space"
         }

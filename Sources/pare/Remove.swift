@@ -36,7 +36,8 @@ struct Remove: ParsableCommand {
             if dryRun {
                 printOut("would remove \(try store.removalPlan(ids)); nothing removed (--dry-run)\n")
             } else {
-                printOut("removed \(try store.removeRuns(ids)); their blobs stay until pare gc\n")
+                let removal = try store.removeRuns(ids)
+                printOut("removed \(removal); \(removal.runs.count == 1 ? "its" : "their") blobs stay until pare gc frees them\n")
             }
         }
     }

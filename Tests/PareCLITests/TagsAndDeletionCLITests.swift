@@ -55,7 +55,7 @@ import Testing
         let dry = try cli.run(["rm", "\(quant)", "--dry-run"])
         #expect(dry.stdout == "would remove run \(quant); nothing removed (--dry-run)\n")
         let removed = try cli.run(["rm", "--where", "tags.stage = 'final'"])
-        #expect(removed.status == 0 && removed.stdout == "removed run \(quant); their blobs stay until pare gc\n")
+        #expect(removed.status == 0 && removed.stdout == "removed run \(quant); its blobs stay until pare gc frees them\n")
         let gc = try cli.run(["gc"])
         #expect(gc.status == 0 && gc.stdout.hasPrefix("freed "), "\(gc.stdout) \(gc.stderr)")
         #expect(try cli.run(["gc", "--dry-run"]).stdout == "nothing to free: every blob, model and dataset is used by a run\n")
