@@ -7,9 +7,11 @@ struct GC: ParsableCommand {
         commandName: "gc",
         abstract: "Free the blobs, models and datasets no run uses, and give the space back to the file system.",
         discussion: """
-        Deletes blobs no tensor or model file references, base models no run uses (with their
-        files and cached probes) and datasets no run or probe uses, then runs VACUUM. Refused
-        while a run is being recorded. Example: pare rm 4 && pare gc
+        Deletes blobs no tensor or model file references, base models no run uses (with their \
+        files and cached probes) and datasets no run or probe uses, then runs VACUUM when a real \
+        part of the file is free. Refused while a run is being recorded.
+
+        Example: pare rm 4 && pare gc
         """
     )
 

@@ -7,16 +7,18 @@ struct Remove: ParsableCommand {
         commandName: "rm",
         abstract: "Delete runs with their later pipeline stages and the runs that name them as baseline.",
         discussion: """
-        A run goes with everything recorded for it (params, metrics, tensors, tags, notes), its
-        later pipeline stages, and the runs whose param baseline_run names it (deleting such a
-        run keeps its baseline, which may serve others). The output names every run removed and
-        why. All in one transaction; a run being recorded is refused and nothing is removed.
-        Blobs stay until pare gc. Examples: pare rm 4 --dry-run
-                                            pare rm --where "run.status = 'failed'"
+        A run goes with everything recorded for it (params, metrics, tensors, tags, notes), its \
+        later pipeline stages, and the runs whose param baseline_run names it (deleting such a \
+        run keeps its baseline, which may serve others). The output names every run removed and \
+        why. All in one transaction; a run being recorded is refused and nothing is removed. \
+        Blobs stay until pare gc.
+
+        Examples: pare rm 4 --dry-run
+                  pare rm --where "run.status = 'failed'"
         """
     )
 
-    @Argument(help: "Run ids.") var runIDs: [Int64] = []
+    @Argument(help: ArgumentHelp("Run ids.", valueName: "run")) var runIDs: [Int64] = []
     @OptionGroup var selection: FilterOption
     @Flag(help: "Name the runs that would be removed; remove nothing.") var dryRun = false
     @OptionGroup var database: DatabaseOption

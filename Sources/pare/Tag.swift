@@ -7,14 +7,16 @@ struct Tag: ParsableCommand {
         commandName: "tag",
         abstract: "Set or remove labels (tags) on runs; filter on them with tags.KEY.",
         discussion: """
-        Setting a key again replaces its value. An empty value (k=) is refused: remove a tag with
-        --remove k. Examples: pare tag 4 5 team=edge stage=candidate
-                              pare tag --where "params.bits = 4" reviewed=yes --remove stage
-                              pare runs --where "tags.team = 'edge'"
+        Setting a key again replaces its value. An empty value (k=) is refused: remove a tag \
+        with --remove k. Tags are text; filters compare them as text.
+
+        Examples: pare tag 4 5 team=edge stage=candidate
+                  pare tag --where "params.bits = 4" reviewed=yes --remove stage
+                  pare runs --where "tags.team = 'edge'"
         """
     )
 
-    @Argument(help: "Run ids, then key=value tags.") var items: [String] = []
+    @Argument(help: ArgumentHelp("Run ids, then key=value tags.", valueName: "run-or-tag")) var items: [String] = []
     @Option(name: .customLong("remove"), help: "Remove this tag (repeatable).") var remove: [String] = []
     @OptionGroup var selection: FilterOption
     @OptionGroup var database: DatabaseOption
