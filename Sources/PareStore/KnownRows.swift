@@ -1,7 +1,8 @@
 import Foundation
 
-/// Rows this process has seen committed and that Pare never deletes (experiment ids, model
-/// and dataset hashes), so recording a run need not upsert them again.
+/// Rows this process has seen committed (experiment ids, model and dataset hashes), so
+/// recording a run need not upsert them again. Only `pare gc` deletes models and datasets, and
+/// it refuses while a run is being recorded; the store that collects forgets its hashes.
 final class KnownRows: @unchecked Sendable {
     private let lock = NSLock()
     private var experiments: [String: Int64] = [:]
@@ -15,6 +16,12 @@ final class KnownRows: @unchecked Sendable {
     func contains(hash: String) -> Bool {
         lock.lock(); defer { lock.unlock() }
         return hashes.contains(hash)
+    }
+
+    /// After `collectGarbage` deleted models or datasets: they must be written again.
+    func forgetHashes() {
+        lock.lock(); defer { lock.unlock() }
+        hashes.removeAll()
     }
 
     /// Called only after the transaction that wrote (or found) them committed.

@@ -4,7 +4,7 @@ import PareStore
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show one run: its config, metrics, stored tensors, notes and error.",
+        abstract: "Show one run: its config, metrics, stored tensors, tags, notes and error.",
         discussion: "Example: pare show 3"
     )
 
@@ -25,6 +25,7 @@ struct Show: ParsableCommand {
                         + (try detail.reportedMetrics.rendered(as: .table))
                 }
                 text += "\ntensors\n" + (try detail.tensors.rendered(as: .table))
+                if !detail.tags.rows.isEmpty { text += "\ntags\n" + (try detail.tags.rendered(as: .table)) }
                 if !detail.notes.isEmpty { text += "\nnotes\n" + detail.notes.map { "  " + $0 }.joined(separator: "\n") + "\n" }
                 if let error = detail.error { text += "\nerror\n  \(error)\n" }
                 printOut(text)

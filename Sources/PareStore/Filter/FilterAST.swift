@@ -57,6 +57,8 @@ public enum FilterField: Hashable, Sendable, CustomStringConvertible {
     case metric(String)
     /// A config value of the run.
     case param(String)
+    /// A label on the run (`pare tag`), always text.
+    case tag(String)
     /// The same metric of the run's base run: the latest finished `none` run on the same base
     /// model (`base.accuracy`).
     case base(String)
@@ -67,6 +69,7 @@ public enum FilterField: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .metric(let k): "metrics.\(k)"
         case .param(let k): "params.\(k)"
+        case .tag(let k): "tags.\(k)"
         case .base(let k): "base.\(k)"
         case .attribute(let a): "run.\(a.rawValue)"
         }
@@ -77,7 +80,7 @@ public enum FilterField: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .metric, .base: true
         case .attribute(let a): a.isNumeric
-        case .param: false
+        case .param, .tag: false
         }
     }
 }

@@ -24,7 +24,7 @@ public struct CompiledFilter: Sendable {
     }
 }
 
-/// AST → SQL. A condition on a metric or param is an EXISTS over that run's row, so it is
+/// AST → SQL. A condition on a metric, param or tag is an EXISTS over that run's row, so it is
 /// true only when the run has the key and the comparison holds (`not` negates that).
 /// Metrics compare their step-0 value. Params compare typed: numeric params against the
 /// literal's numeric reading, text params against its text.
@@ -104,6 +104,14 @@ private struct Compilation {
             let tests = literals.map { paramTest($0, op) }
             let test = tests.count == 1 ? tests[0] : "(" + tests.joined(separator: " OR ") + ")"
             return "EXISTS (SELECT 1 FROM params fp WHERE fp.run_id = runs.id AND fp.key = \(k) AND \(test))"
+        case .tag(let key):
+            // Tags are text: compared by the literal's text, so `tags.k = 4` matches the tag "4".
+            let k = bind(key.databaseValue)
+            let values = literals.map { bind($0.text.databaseValue) }
+            let test = !isList
+                ? "ft.value \(Self.sql(op)) \(values[0])"
+                : "ft.value IN (\(values.joined(separator: ", ")))"
+            return "EXISTS (SELECT 1 FROM tags ft WHERE ft.run_id = runs.id AND ft.key = \(k) AND \(test))"
         case .attribute(let attribute):
             let column = Self.column(attribute)
             let values = literals.map { attribute.isNumeric ? bindNumber($0) : bind($0.text.databaseValue) }
@@ -122,6 +130,9 @@ private struct Compilation {
         case .param(let key):
             let k = bind(key.databaseValue)
             return "EXISTS (SELECT 1 FROM params fp WHERE fp.run_id = runs.id AND fp.key = \(k) AND CAST(fp.value AS TEXT) \(test))"
+        case .tag(let key):
+            let k = bind(key.databaseValue)
+            return "EXISTS (SELECT 1 FROM tags ft WHERE ft.run_id = runs.id AND ft.key = \(k) AND ft.value \(test))"
         case .attribute(let attribute):
             return "COALESCE(\(Self.column(attribute)) \(test), 0)"
         case .metric, .base:
@@ -159,6 +170,8 @@ private struct Compilation {
                     + "WHERE fp.run_id = runs.id AND fp.key = \(bind(key.databaseValue)))"
             case .attribute(let a):
                 return Self.column(a)
+            case .tag:
+                return "NULL"  // the parser rejects tags in arithmetic: they are text
             }
         case let .number(literal):
             return bind((literal.number ?? 0).databaseValue)  // REAL, so 1 / 2 is 0.5

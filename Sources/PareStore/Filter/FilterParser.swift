@@ -12,7 +12,7 @@
 ///     sum        := product ( ('+' | '-') product )*
 ///     product    := factor ( ('*' | '/') factor )*
 ///     factor     := ('-' | '+') factor | '(' sum ')' | field | value
-///     field      := metrics.KEY | params.KEY | base.KEY | run.ATTR | attributes.ATTR
+///     field      := metrics.KEY | params.KEY | tags.KEY | base.KEY | run.ATTR | attributes.ATTR
 ///                 | KEY (in a budget only: a metric)
 ///     value      := NUMBER | 'string' | "string" | true | false
 ///
@@ -21,7 +21,7 @@
 /// (`metrics.a - metrics.b`; `metrics.a-metrics.b` is the one key `a-metrics.b`).
 /// `base.KEY` is metric KEY of the run's base run: the latest finished `none` run on the same
 /// base model. A condition compares one field with a value (`params.bits = '4'` compares as the
-/// param's stored type), or numbers computed from fields (metrics, base metrics, numeric params,
+/// param's stored type; `tags.KEY`, a label set by `pare tag`, always compares as text), or numbers computed from fields (metrics, base metrics, numeric params,
 /// run.id) and numbers; a run lacking a field in such a condition does not match it (x / 0 neither).
 /// A key no run has is not an error in a filter: it matches no run (`not` of it matches all), so a
 /// filter written for runs still to come works today. Budgets (`pare best --budget`) are stricter:
@@ -271,6 +271,8 @@ private struct Parser {
         switch e {
         case let .field(.attribute(a), column) where !a.isNumeric:
             throw FilterError("run.\(a.rawValue) is text; arithmetic needs numbers (metrics, base, params, run.id)", column: column)
+        case let .field(.tag(key), column):
+            throw FilterError("tags.\(key) is text; arithmetic needs numbers (metrics, base, params, run.id)", column: column)
         case .field: return
         case let .number(l) where l.kind == .string:
             throw FilterError("arithmetic needs numbers; found \(l.description)", column: l.column)
@@ -379,7 +381,7 @@ private struct Parser {
 
     func resolveField(_ word: String, _ token: FilterToken) throws -> FilterField {
         let attributes = RunAttribute.allCases.map(\.rawValue).joined(separator: "|")
-        let hint = "use metrics.<key>, params.<key>, base.<metric> or run.<\(attributes)>"
+        let hint = "use metrics.<key>, params.<key>, tags.<key>, base.<metric> or run.<\(attributes)>"
         guard let dot = word.firstIndex(of: ".") else {
             if bareNamesAreMetrics { return .metric(word) }
             throw FilterError("'\(word)' is not a field; \(hint)", column: token.column)
@@ -390,6 +392,7 @@ private struct Parser {
         switch prefix {
         case "metrics", "metric": return .metric(key)
         case "params", "param": return .param(key)
+        case "tags", "tag": return .tag(key)
         case "base": return .base(key.hasPrefix("metrics.") ? String(key.dropFirst(8)) : key)
         case "run", "runs", "attributes", "attribute", "attr":
             let name = key.lowercased() == "run_id" ? "id" : key.lowercased()

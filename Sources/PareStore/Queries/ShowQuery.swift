@@ -13,6 +13,8 @@ public struct RunDetail: Sendable {
     public var reportedMetrics: ResultTable
     /// name, encoding, dtype, shape, stored_bytes, blob_hash.
     public var tensors: ResultTable
+    /// key, value: the run's labels (`pare tag`, `pare log --tag`).
+    public var tags: ResultTable
     public var notes: [String]
     /// Why the run failed, when it did.
     public var error: String?
@@ -29,7 +31,7 @@ public struct RunDetail: Sendable {
 }
 
 extension Store {
-    /// One run: its row, params, metrics, tensors, notes and error (`queries/show_*.sql`).
+    /// One run: its row, params, metrics, tensors, tags, notes and error (`queries/show_*.sql`).
     public func show(run id: Int64) throws -> RunDetail {
         try read { db in
             let runTable = try ResultTable.fetch(db, sql: SQLText.query("show_run"),
@@ -56,6 +58,7 @@ extension Store {
                 metrics: try ResultTable.fetch(db, sql: SQLText.query("show_metrics"), arguments: ["run_id": id]),
                 reportedMetrics: try ResultTable.fetch(db, sql: SQLText.query("show_reported_metrics"), arguments: ["run_id": id]),
                 tensors: try ResultTable.fetch(db, sql: SQLText.query("show_tensors"), arguments: ["run_id": id]),
+                tags: try ResultTable.fetch(db, sql: SQLText.query("show_tags"), arguments: ["run_id": id]),
                 notes: notes, error: error)
         }
     }
