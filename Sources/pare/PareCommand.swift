@@ -16,7 +16,7 @@ struct PareCommand: ParsableCommand {
             Demo.self, Record.self, SweepCommand.self, SensitivityCommand.self, Train.self,
             Runs.self, Show.self, Leaderboard.self, Pareto.self, Best.self, Summary.self, Compare.self,
             Plot.self, Export.self, ExportModel.self, ListMethods.self,
-            ListMetrics.self, Tokenize.self, Generate.self, Embed.self, Layers.self,
+            ListMetrics.self, Tokenize.self, Generate.self, Embed.self, Layers.self, Import.self,
         ]
     )
 
