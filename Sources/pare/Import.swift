@@ -26,14 +26,16 @@ struct ImportMLflow: ParsableCommand {
         """
     )
 
-    @Option(name: .customLong("tracking-db"), help: "MLflow's SQLite backend store (the FILE of --backend-store-uri sqlite:///FILE).")
+    @Option(name: .customLong("tracking-db"),
+            help: ArgumentHelp("MLflow's SQLite backend store (the FILE of --backend-store-uri sqlite:///FILE).", valueName: "file"))
     var trackingDB: String?
-    @Option(help: "MLflow's file store: the mlruns folder.")
+    @Option(help: ArgumentHelp("MLflow's file store: the mlruns folder.", valueName: "dir"))
     var mlruns: String?
-    @Option(help: "Only this MLflow experiment (default: every experiment with runs).")
+    @Option(help: ArgumentHelp("Only this MLflow experiment (default: every experiment with runs).", valueName: "name"))
     var experiment: String?
     @Option(name: .customLong("into-experiment"),
-            help: "The Pare experiment to record into (default: each run's MLflow experiment name).")
+            help: ArgumentHelp("The Pare experiment to record into (default: each run's MLflow experiment name).",
+                              valueName: "name"))
     var intoExperiment: String?
     @OptionGroup var database: DatabaseOption
 
