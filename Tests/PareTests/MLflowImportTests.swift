@@ -156,9 +156,9 @@ import Testing
         try DatabaseQueue(path: copy).write { try $0.execute(sql: "UPDATE alembic_version SET version_num = 'ffff00000001'") }
         let before = try fingerprint(db), source = try fingerprint(copy)
         let error = #expect(throws: MLflowError.self) { try imported(.trackingDB(copy), database: db) }
-        #expect(error == .unknownSchema(path: copy, version: "ffff00000001", known: ["dc11669786a5 from MLflow 3.17.2"]))
+        #expect(error == .unknownSchema(path: copy, version: "ffff00000001", known: ["0584bdc529eb from MLflow 2.22.5", "dc11669786a5 from MLflow 3.17.2"]))
         #expect(error?.description == "\(copy) has MLflow schema version ffff00000001, which this pare does not know "
-            + "(it reads dc11669786a5 from MLflow 3.17.2); import it with a pare that lists that version")
+            + "(it reads 0584bdc529eb from MLflow 2.22.5, dc11669786a5 from MLflow 3.17.2); import it with a pare that lists that version")
         #expect(try fingerprint(db) == before)
         #expect(try fingerprint(copy) == source)
         // Nor does a bad source create a database.
@@ -207,21 +207,32 @@ import Testing
         let summary = try imported(.mlruns(Self.mlruns), experiment: "sweep-a", into: "from-files", database: two)
         #expect(summary.line == "imported 5 runs from MLflow experiment 'sweep-a' (1 still running, skipped)")
         _ = try imported(.mlruns(Self.mlruns), experiment: "sweep-b", database: two)
-        func rows(_ path: String) throws -> [String] {
-            try readOnly(path).read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT r.name, r.method, r.status, r.error, r.started_at, r.ended_at, r.config,
-                           (SELECT group_concat(key || '=' || quote(value), ',') FROM (SELECT * FROM params WHERE run_id = r.id ORDER BY key)),
-                           (SELECT group_concat(key || '@' || step || '=' || quote(value) || '/' || reported, ',')
-                              FROM (SELECT * FROM metrics WHERE run_id = r.id ORDER BY key, step)),
-                           (SELECT group_concat(key || '=' || value, ',') FROM (SELECT * FROM tags WHERE run_id = r.id ORDER BY key))
-                    FROM runs r ORDER BY r.started_at
-                    """).map { "\($0)" }
-            }
-        }
         #expect(try rows(one) == rows(two))
         let experiments = try readOnly(two).read { try String.fetchAll($0, sql: "SELECT name FROM experiments ORDER BY name") }
         #expect(experiments == ["from-files", "sweep-b"])
+    }
+
+    /// Each run's name, method, status, error, times, config, params, metrics and tags: all but its uid.
+    func rows(_ path: String) throws -> [String] {
+        try readOnly(path).read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.name, r.method, r.status, r.error, r.started_at, r.ended_at, r.config,
+                       (SELECT group_concat(key || '=' || quote(value), ',') FROM (SELECT * FROM params WHERE run_id = r.id ORDER BY key)),
+                       (SELECT group_concat(key || '@' || step || '=' || quote(value) || '/' || reported, ',')
+                          FROM (SELECT * FROM metrics WHERE run_id = r.id ORDER BY key, step)),
+                       (SELECT group_concat(key || '=' || value, ',') FROM (SELECT * FROM tags WHERE run_id = r.id ORDER BY key))
+                FROM runs r ORDER BY r.started_at
+                """).map { "\($0)" }
+        }
+    }
+
+    @Test func anMLflow2DatabaseGivesTheSameRuns() throws {
+        let scratch = Fixtures.scratch()
+        let three = scratch.appending(path: "three.sqlite").path, two = scratch.appending(path: "two.sqlite").path
+        _ = try imported(.trackingDB(Self.trackingDB), database: three)
+        let summary = try imported(.trackingDB(Self.folder.appending(path: "mlflow2.db").path), database: two)
+        #expect(summary.recorded.count == 7)
+        #expect(try rows(two) == rows(three))
     }
 
     @Test func theTrackingDBIsOnlyRead() throws {

@@ -9,6 +9,7 @@ public final class MLflowTrackingDB: Sendable {
     /// was tested against, and those releases. A database at another revision may have moved
     /// the columns read here, so it is refused rather than read wrongly.
     public static let knownSchemaVersions: [String: String] = [
+        "0584bdc529eb": "MLflow 2.22.5",
         "dc11669786a5": "MLflow 3.17.2",
     ]
 
