@@ -181,6 +181,7 @@ import Testing
         #expect(throws: MLflowError.notFileStore(path: Fixtures.folder.path, reason: "no experiment folder with a meta.yaml in it")) {
             try MLflowFileStore(root: Fixtures.folder.path)
         }
+        #expect(try MLflowTrackingDB(path: "sqlite:///" + Self.trackingDB).schemaVersion == "dc11669786a5")
         #expect(throws: MLflowError.unknownExperiment("nope", known: ["Default", "sweep-a", "sweep-b"])) {
             try MLflowTrackingDB(path: Self.trackingDB).runs(experiment: "nope")
         }

@@ -22,7 +22,9 @@ public final class MLflowTrackingDB: Sendable {
     private let queue: DatabaseQueue
 
     /// Opens and checks the file: an SQLite file, with MLflow's tables, at a known revision.
-    public init(path: String) throws {
+    /// `path` may also be the store's URI as MLflow takes it, `sqlite:///FILE`.
+    public init(path given: String) throws {
+        let path = given.hasPrefix("sqlite:///") ? String(given.dropFirst("sqlite:///".count)) : given
         self.path = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
