@@ -1,0 +1,162 @@
+import Foundation
+import PareStore
+import PareTensor
+
+/// `pare log --from FILE.jsonl`: one run per line, all or nothing per line — a good line is
+/// recorded, a bad one is named with its line number and reason and nothing of it is written.
+public enum LogLines {
+    /// A line's fields: those of `pare log`, plus the run's own times and id.
+    static let fields: Set<String> = ["method", "base", "model", "params", "metrics", "tags", "name", "experiment",
+                                      "started_at", "ended_at", "uid"]
+    /// Runs written per transaction: one commit per run would dominate a bulk load.
+    public static let batchSize = 500
+
+    /// What a file did.
+    public struct Summary: Sendable {
+        /// The new runs' ids, in line order.
+        public var ids: [Int64] = []
+        /// Lines refused, by number (1-based) with the reason.
+        public var refused: [(line: Int, reason: String)] = []
+        /// Lines whose uid is recorded already (by an earlier log of this file, or earlier in it).
+        public var alreadyRecorded: [Int] = []
+
+        /// "recorded 998 runs, 2 lines refused: 17 (…), 40 (…)".
+        public var description: String {
+            var text = "recorded \(ids.count) run\(ids.count == 1 ? "" : "s")"
+            if !alreadyRecorded.isEmpty {
+                text += ", \(alreadyRecorded.count) line\(alreadyRecorded.count == 1 ? "" : "s") already recorded (same uid)"
+            }
+            if !refused.isEmpty {
+                text += ", \(refused.count) line\(refused.count == 1 ? "" : "s") refused: "
+                text += refused.map { "\($0.line) (\($0.reason))" }.joined(separator: ", ")
+            }
+            return text
+        }
+    }
+
+    /// Records every good line of `url`; `refusedLine` hears each bad line as it is found and
+    /// `recorded` each batch's new ids as they commit.
+    public static func record(contentsOf url: URL, store: Store, defaultExperiment: String = "default",
+                              refusedLine: (Int, String) -> Void = { _, _ in },
+                              recorded: ([Int64]) -> Void = { _ in }) throws -> Summary {
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Data(contentsOf: url)) } catch {
+            throw PareError("cannot read \(url.path): \(OutputFile.describe(error)).")
+        }
+        var summary = Summary()
+        let models = RunLog.Models()
+        var pending: [(line: Int, run: RunLog.Prepared)] = []
+        var uids = Set<String>()
+
+        func refuse(_ line: Int, _ reason: String) {
+            summary.refused.append((line, reason))
+            refusedLine(line, reason)
+        }
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let ids = try write(pending, store: store, refuse: refuse)
+            summary.ids += ids
+            recorded(ids)
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        var number = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }   // blank lines are not runs
+            do {
+                let request = try parse(line, defaultExperiment: defaultExperiment)
+                let uid = request.uid.map(RunLog.storedUID)
+                if let uid, try uids.contains(uid) || store.existingUIDs([uid]).contains(uid) {
+                    summary.alreadyRecorded.append(number)
+                    continue
+                }
+                var run = try RunLog.prepare(request, models: models)
+                try RunLog.measure(&run, store: store)
+                pending.append((number, run))
+                if let uid { uids.insert(uid) }
+            } catch let error as StoreError {
+                throw error   // the database itself failed: not this line's fault
+            } catch {
+                refuse(number, String(describing: error).replacingOccurrences(of: "\n", with: " "))
+            }
+            if pending.count >= batchSize { try flush() }
+        }
+        try flush()
+        return summary
+    }
+
+    /// One batch in one transaction; should the store refuse it (a check only it makes), each
+    /// run is retried alone so only the bad line is lost.
+    static func write(_ runs: [(line: Int, run: RunLog.Prepared)], store: Store,
+                      refuse: (Int, String) -> Void) throws -> [Int64] {
+        do {
+            return try store.record(batch: runs.map { (start: $0.run.start, outcome: $0.run.outcome) })
+        } catch StoreError.invalidRecord {
+            var ids: [Int64] = []
+            for (line, run) in runs {
+                do { ids.append(try store.record(run.start, run.outcome)) } catch StoreError.invalidRecord(let why) {
+                    refuse(line, why)
+                }
+            }
+            return ids
+        }
+    }
+
+    /// One line as a request (its `uid` is recorded as `RunLog.storedUID`).
+    static func parse(_ line: ArraySlice<UInt8>, defaultExperiment: String) throws -> LogRequest {
+        let json: LogJSON
+        do { json = try LogJSON.parse(line) } catch { throw LogInputError("not JSON: \(error.description)") }
+        guard case .object(let members) = json else { throw LogInputError("a line must be a JSON object, not \(json.kind)") }
+        var object: [String: LogJSON] = [:]
+        for (key, value) in members {
+            guard fields.contains(key) else {
+                throw LogInputError("unknown field '\(key)' (a line has: \(fields.sorted().joined(separator: ", ")))")
+            }
+            object[key] = value
+        }
+        func text(_ key: String) throws -> String? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            case let other?: throw LogInputError("'\(key)' must be a string, not \(other.kind)")
+            }
+        }
+        func entries(_ key: String) throws -> [(key: String, value: LogJSON)] {
+            switch object[key] {
+            case nil, .null?: return []
+            case .object(let m)?: return m
+            case let other?: throw LogInputError("'\(key)' must be an object {\"name\": value, …}, not \(other.kind)")
+            }
+        }
+        guard let method = try text("method") else { throw LogInputError("'method' is missing; every line names its method") }
+        guard let base = try text("base") else { throw LogInputError("'base' is missing; name the base model (a path or e.g. meta-llama/Llama-3.2-1B)") }
+        var params: [String: ConfigValue] = [:]
+        for (key, value) in try entries("params") {
+            switch value {
+            case .int(let v): params[key] = .int(v)
+            case .double(let v): params[key] = .double(v)
+            case .bool(let v): params[key] = .bool(v)
+            case .string(let v): params[key] = .string(v)
+            default: throw LogInputError("param '\(key)' is \(value.kind); a param is a number, a boolean or a string")
+            }
+        }
+        var metrics: [(key: String, value: Double)] = []
+        for (key, value) in try entries("metrics") {
+            switch value {
+            case .int(let v): metrics.append((key, Double(v)))
+            case .double(let v): metrics.append((key, v))
+            default: throw LogInputError("metric '\(key)' is \(value.kind), not a number; a metric must be a number")
+            }
+        }
+        var tags: [String: String] = [:]
+        for (key, value) in try entries("tags") {
+            guard case .string(let v) = value else { throw LogInputError("tag '\(key)' is \(value.kind); a tag's value is a string") }
+            tags[key] = v
+        }
+        return LogRequest(method: method, base: base, modelPath: try text("model"), params: params, metrics: metrics,
+                          tags: tags, name: try text("name"), experiment: try text("experiment") ?? defaultExperiment,
+                          startedAt: try text("started_at"), endedAt: try text("ended_at"),
+                          uid: try text("uid"))
+    }
+}
