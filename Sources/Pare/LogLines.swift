@@ -9,7 +9,7 @@ public enum LogLines {
     static let fields: Set<String> = ["method", "base", "model", "params", "metrics", "tags", "name", "experiment",
                                       "started_at", "ended_at", "uid"]
     /// Runs written per transaction: one commit per run would dominate a bulk load.
-    public static let batchSize = 500
+    public static let batchSize = 2000
 
     /// What a file did.
     public struct Summary: Sendable {
@@ -34,8 +34,8 @@ public enum LogLines {
         }
     }
 
-    /// Records every good line of `url`; `refusedLine` hears each bad line as it is found and
-    /// `recorded` each batch's new ids as they commit.
+    /// Records every good line of `url`; `refusedLine` hears each bad line and `recorded` each
+    /// batch's new ids as they commit.
     public static func record(contentsOf url: URL, store: Store, defaultExperiment: String = "default",
                               refusedLine: (Int, String) -> Void = { _, _ in },
                               recorded: ([Int64]) -> Void = { _ in }) throws -> Summary {
@@ -45,19 +45,21 @@ public enum LogLines {
         }
         var summary = Summary()
         let models = RunLog.Models()
-        var pending: [(line: Int, run: RunLog.Prepared)] = []
+        let writer = BatchWriter(store: store)
+        var pending: [BatchWriter.Line] = []
         var uids = Set<String>()
 
         func refuse(_ line: Int, _ reason: String) {
             summary.refused.append((line, reason))
             refusedLine(line, reason)
         }
-        func flush() throws {
-            guard !pending.isEmpty else { return }
-            let ids = try write(pending, store: store, refuse: refuse)
-            summary.ids += ids
-            recorded(ids)
-            pending.removeAll(keepingCapacity: true)
+        func take(_ results: [BatchWriter.Result]) {
+            for result in results {
+                summary.ids += result.ids
+                summary.alreadyRecorded += result.alreadyRecorded
+                for (line, reason) in result.refused { refuse(line, reason) }
+                if !result.ids.isEmpty { recorded(result.ids) }
+            }
         }
 
         var number = 0
@@ -67,40 +69,30 @@ public enum LogLines {
             do {
                 let request = try parse(line, defaultExperiment: defaultExperiment)
                 let uid = request.uid.map(RunLog.storedUID)
-                if let uid, try uids.contains(uid) || store.existingUIDs([uid]).contains(uid) {
+                // Earlier in this file; the database is asked by the writer, a batch at a time.
+                if let uid, uids.contains(uid) {
                     summary.alreadyRecorded.append(number)
                     continue
                 }
                 var run = try RunLog.prepare(request, models: models)
                 try RunLog.measure(&run, store: store)
-                pending.append((number, run))
+                pending.append(BatchWriter.Line(number: number, uid: uid, run: run))
                 if let uid { uids.insert(uid) }
             } catch let error as StoreError {
                 throw error   // the database itself failed: not this line's fault
             } catch {
                 refuse(number, String(describing: error).replacingOccurrences(of: "\n", with: " "))
             }
-            if pending.count >= batchSize { try flush() }
-        }
-        try flush()
-        return summary
-    }
-
-    /// One batch in one transaction; should the store refuse it (a check only it makes), each
-    /// run is retried alone so only the bad line is lost.
-    static func write(_ runs: [(line: Int, run: RunLog.Prepared)], store: Store,
-                      refuse: (Int, String) -> Void) throws -> [Int64] {
-        do {
-            return try store.record(batch: runs.map { (start: $0.run.start, outcome: $0.run.outcome) })
-        } catch StoreError.invalidRecord {
-            var ids: [Int64] = []
-            for (line, run) in runs {
-                do { ids.append(try store.record(run.start, run.outcome)) } catch StoreError.invalidRecord(let why) {
-                    refuse(line, why)
-                }
+            if pending.count >= batchSize {
+                take(try writer.submit(pending))
+                pending.removeAll(keepingCapacity: true)
             }
-            return ids
         }
+        if !pending.isEmpty { take(try writer.submit(pending)) }
+        take(try writer.finish())
+        summary.refused.sort { $0.line < $1.line }
+        summary.alreadyRecorded.sort()
+        return summary
     }
 
     /// One line as a request (its `uid` is recorded as `RunLog.storedUID`).
@@ -158,5 +150,86 @@ public enum LogLines {
                           tags: tags, name: try text("name"), experiment: try text("experiment") ?? defaultExperiment,
                           startedAt: try text("started_at"), endedAt: try text("ended_at"),
                           uid: try text("uid"))
+    }
+}
+
+/// Writes batches on a thread of its own, so parsing and checking the next batch overlaps the
+/// commit of the last; one batch is in flight at a time, so memory stays at two batches.
+final class BatchWriter: @unchecked Sendable {
+    struct Line: @unchecked Sendable {
+        var number: Int
+        /// As stored ("log:…"), when the line gave one.
+        var uid: String?
+        var run: RunLog.Prepared
+    }
+
+    struct Result: Sendable {
+        var ids: [Int64] = []
+        var refused: [(line: Int, reason: String)] = []
+        var alreadyRecorded: [Int] = []
+    }
+
+    private let store: Store
+    private let queue = DispatchQueue(label: "pare.log.writer")
+    private let inFlight = DispatchSemaphore(value: 1)
+    private let lock = NSLock()
+    private var results: [Result] = []
+    private var failure: (any Error)?
+
+    init(store: Store) { self.store = store }
+
+    /// Queues a batch (waiting while the previous one commits); returns the batches done so far.
+    func submit(_ lines: [Line]) throws -> [Result] {
+        inFlight.wait()
+        let done: [Result]
+        do { done = try drain() } catch { inFlight.signal(); throw error }
+        queue.async { [self] in
+            defer { inFlight.signal() }
+            do {
+                let result = try write(lines)
+                lock.withLock { results.append(result) }
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+        return done
+    }
+
+    /// Waits for the last batch; returns what is not yet returned.
+    func finish() throws -> [Result] {
+        queue.sync {}
+        return try drain()
+    }
+
+    private func drain() throws -> [Result] {
+        try lock.withLock {
+            if let failure { throw failure }
+            defer { results.removeAll() }
+            return results
+        }
+    }
+
+    /// One batch in one transaction, without the lines whose uid is recorded already (by an
+    /// earlier log of the same file). Should the store refuse the batch (a check only it makes),
+    /// each run is retried alone so only the bad line is lost.
+    private func write(_ lines: [Line]) throws -> Result {
+        var result = Result()
+        let known = try store.existingUIDs(lines.compactMap(\.uid))
+        let fresh = known.isEmpty ? lines : lines.filter { line in
+            guard let uid = line.uid, known.contains(uid) else { return true }
+            result.alreadyRecorded.append(line.number)
+            return false
+        }
+        guard !fresh.isEmpty else { return result }
+        do {
+            result.ids = try store.record(batch: fresh.map { (start: $0.run.start, outcome: $0.run.outcome) })
+        } catch StoreError.invalidRecord {
+            for line in fresh {
+                do { result.ids.append(try store.record(line.run.start, line.run.outcome)) } catch StoreError.invalidRecord(let why) {
+                    result.refused.append((line.number, why))
+                }
+            }
+        }
+        return result
     }
 }
