@@ -6,6 +6,7 @@ import PareTensor
 
 struct Best: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "best",
         abstract: "The best finished run by one metric within a budget.",
         discussion: """
         The budget uses the filter grammar, where a bare name is a metric; every metric it names

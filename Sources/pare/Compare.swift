@@ -6,6 +6,7 @@ import PareTensor
 
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "compare",
         abstract: "Runs side by side: configs diffed, metrics with deltas against the first run.",
         discussion: "Example: pare compare 1 4 7 --all"
     )

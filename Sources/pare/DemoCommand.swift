@@ -7,6 +7,7 @@ import PareTensor
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "demo",
         abstract: "Train a digits classifier, compress it many ways, record every run and rank them.",
         discussion: """
         Uses the handwritten-digits data built into pare. Leaves the data and the teacher in a

@@ -4,6 +4,7 @@ import Pare
 
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "embed",
         abstract: "Print an encoder's sentence embedding (mean-pooled, L2-normalised) as JSON.",
         discussion: """
         As sentence-transformers computes it. One JSON array per sentence, one line each.

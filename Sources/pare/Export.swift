@@ -6,6 +6,7 @@ import PareTensor
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "export",
         abstract: "Export every run as one row: run id, method, status, params.*, metrics.*.",
         discussion: "Example: pare export --format csv --out runs.csv"
     )

@@ -4,6 +4,7 @@ import Pare
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "generate",
         abstract: "Continue a prompt with a decoder LM (a model file or a recorded run's compressed model).",
         discussion: """
         Greedy by default (deterministic); --temperature T > 0 samples, reproducibly for a --seed.

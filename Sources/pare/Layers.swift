@@ -6,6 +6,7 @@ import PareStore
 
 struct Layers: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "layers",
         abstract: "List a model's Linear layers: the names `--set layers=` patterns match.",
         discussion: """
         Marks the layers a method compresses when `layers=` is not given (every Linear inside a

@@ -3,6 +3,7 @@ import PareStore
 
 struct Leaderboard: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "leaderboard",
         abstract: "Rank finished runs by one metric.",
         discussion: """
         The direction is known per metric (accuracy: higher is better; size_bytes, latency: lower);

@@ -13,7 +13,7 @@ struct PareCommand: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [
-            Demo.self, Record.self, SweepCommand.self, SensitivityCommand.self, Train.self,
+            Demo.self, Record.self, LogCommand.self, SweepCommand.self, SensitivityCommand.self, Train.self,
             Runs.self, Show.self, Leaderboard.self, Pareto.self, Best.self, Summary.self, Compare.self,
             Plot.self, Export.self, ExportModel.self, ListMethods.self,
             ListMetrics.self, Tokenize.self, Generate.self, Embed.self, Layers.self,

@@ -6,6 +6,7 @@ import PareTensor
 
 struct Pareto: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pareto",
         abstract: "The finished runs no other run beats on both of two metrics (the Pareto frontier).",
         discussion: """
         Directions are known per metric (size_bytes: lower is better, accuracy: higher). Among runs

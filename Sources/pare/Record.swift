@@ -5,6 +5,7 @@ import PareNN
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "record",
         abstract: "Compress a model with one method, evaluate it and record the run.",
         discussion: """
         Examples:

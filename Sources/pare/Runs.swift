@@ -4,6 +4,7 @@ import PareStore
 
 struct Runs: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "runs",
         abstract: "List recorded runs, newest first (finished, failed, running and interrupted).",
         discussion: """
         A run whose recording process died (killed, crashed, machine lost) shows as interrupted:

@@ -4,6 +4,7 @@ import PareStore
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "show",
         abstract: "Show one run: its config, metrics, stored tensors, tags, notes and error.",
         discussion: "Example: pare show 3"
     )

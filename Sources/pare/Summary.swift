@@ -6,6 +6,7 @@ import PareTensor
 
 struct Summary: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "summary",
         abstract: "The best run of each method, with its gain over the base model.",
         discussion: """
         The base model's run is the latest finished `none` run on the same base model:

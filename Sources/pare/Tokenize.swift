@@ -4,6 +4,7 @@ import Pare
 
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tokenize",
         abstract: "Print the token ids a transformer's tokenizer gives a text.",
         discussion: """
         Special tokens are added as the model adds them (BERT's [CLS] … [SEP]; a BOS token where the

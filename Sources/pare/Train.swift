@@ -7,6 +7,7 @@ import PareTensor
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train an MLP on CSV data and write it as safetensors (a base model to compress).",
         discussion: "Example: pare train --train digits_train.csv --test digits_test.csv --arch mlp:64,256,128,10:relu --out teacher.safetensors"
     )

@@ -1,0 +1,235 @@
+import Foundation
+import PareStore
+import PareTensor
+
+/// `pare log --from FILE.jsonl`: one run per line, all or nothing per line — a good line is
+/// recorded, a bad one is named with its line number and reason and nothing of it is written.
+public enum LogLines {
+    /// A line's fields: those of `pare log`, plus the run's own times and id.
+    static let fields: Set<String> = ["method", "base", "model", "params", "metrics", "tags", "name", "experiment",
+                                      "started_at", "ended_at", "uid"]
+    /// Runs written per transaction: one commit per run would dominate a bulk load.
+    public static let batchSize = 2000
+
+    /// What a file did.
+    public struct Summary: Sendable {
+        /// The new runs' ids, in line order.
+        public var ids: [Int64] = []
+        /// Lines refused, by number (1-based) with the reason.
+        public var refused: [(line: Int, reason: String)] = []
+        /// Lines whose uid is recorded already (by an earlier log of this file, or earlier in it).
+        public var alreadyRecorded: [Int] = []
+
+        /// "recorded 998 runs, 2 lines refused: 17 (…), 40 (…)".
+        public var description: String {
+            var text = "recorded \(ids.count) run\(ids.count == 1 ? "" : "s")"
+            if !alreadyRecorded.isEmpty {
+                text += ", \(alreadyRecorded.count) line\(alreadyRecorded.count == 1 ? "" : "s") already recorded (same uid)"
+            }
+            if !refused.isEmpty {
+                text += ", \(refused.count) line\(refused.count == 1 ? "" : "s") refused: "
+                text += refused.map { "\($0.line) (\($0.reason))" }.joined(separator: ", ")
+            }
+            return text
+        }
+    }
+
+    /// Records every good line of `url`; `refusedLine` hears each bad line and `recorded` each
+    /// batch's new ids as they commit.
+    public static func record(contentsOf url: URL, store: Store, defaultExperiment: String = "default",
+                              refusedLine: (Int, String) -> Void = { _, _ in },
+                              recorded: ([Int64]) -> Void = { _ in }) throws -> Summary {
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Data(contentsOf: url)) } catch {
+            throw PareError("cannot read \(url.path): \(OutputFile.describe(error)).")
+        }
+        var summary = Summary()
+        let models = RunLog.Models()
+        let writer = BatchWriter(store: store)
+        var pending: [BatchWriter.Line] = []
+        var uids = Set<String>()
+
+        func refuse(_ line: Int, _ reason: String) {
+            summary.refused.append((line, reason))
+            refusedLine(line, reason)
+        }
+        func take(_ results: [BatchWriter.Result]) {
+            for result in results {
+                summary.ids += result.ids
+                summary.alreadyRecorded += result.alreadyRecorded
+                for (line, reason) in result.refused { refuse(line, reason) }
+                if !result.ids.isEmpty { recorded(result.ids) }
+            }
+        }
+
+        var number = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }   // blank lines are not runs
+            do {
+                let request = try parse(line, defaultExperiment: defaultExperiment)
+                let uid = request.uid.map(RunLog.storedUID)
+                // Earlier in this file; the database is asked by the writer, a batch at a time.
+                if let uid, uids.contains(uid) {
+                    summary.alreadyRecorded.append(number)
+                    continue
+                }
+                var run = try RunLog.prepare(request, models: models)
+                try RunLog.measure(&run, store: store)
+                pending.append(BatchWriter.Line(number: number, uid: uid, run: run))
+                if let uid { uids.insert(uid) }
+            } catch let error as StoreError {
+                throw error   // the database itself failed: not this line's fault
+            } catch {
+                refuse(number, String(describing: error).replacingOccurrences(of: "\n", with: " "))
+            }
+            if pending.count >= batchSize {
+                take(try writer.submit(pending))
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        if !pending.isEmpty { take(try writer.submit(pending)) }
+        take(try writer.finish())
+        summary.refused.sort { $0.line < $1.line }
+        summary.alreadyRecorded.sort()
+        return summary
+    }
+
+    /// One line as a request (its `uid` is recorded as `RunLog.storedUID`).
+    static func parse(_ line: ArraySlice<UInt8>, defaultExperiment: String) throws -> LogRequest {
+        let json: LogJSON
+        do { json = try LogJSON.parse(line) } catch { throw LogInputError("not JSON: \(error.description)") }
+        guard case .object(let members) = json else { throw LogInputError("a line must be a JSON object, not \(json.kind)") }
+        var object: [String: LogJSON] = [:]
+        for (key, value) in members {
+            guard fields.contains(key) else {
+                throw LogInputError("unknown field '\(key)' (a line has: \(fields.sorted().joined(separator: ", ")))")
+            }
+            object[key] = value
+        }
+        func text(_ key: String) throws -> String? {
+            switch object[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            case let other?: throw LogInputError("'\(key)' must be a string, not \(other.kind)")
+            }
+        }
+        func entries(_ key: String) throws -> [(key: String, value: LogJSON)] {
+            switch object[key] {
+            case nil, .null?: return []
+            case .object(let m)?: return m
+            case let other?: throw LogInputError("'\(key)' must be an object {\"name\": value, …}, not \(other.kind)")
+            }
+        }
+        guard let method = try text("method") else { throw LogInputError("'method' is missing; every line names its method") }
+        guard let base = try text("base") else { throw LogInputError("'base' is missing; name the base model (a path or e.g. meta-llama/Llama-3.2-1B)") }
+        var params: [String: ConfigValue] = [:]
+        for (key, value) in try entries("params") {
+            switch value {
+            case .int(let v): params[key] = .int(v)
+            case .double(let v): params[key] = .double(v)
+            case .bool(let v): params[key] = .bool(v)
+            case .string(let v): params[key] = .string(v)
+            default: throw LogInputError("param '\(key)' is \(value.kind); a param is a number, a boolean or a string")
+            }
+        }
+        var metrics: [(key: String, value: Double)] = []
+        for (key, value) in try entries("metrics") {
+            switch value {
+            case .int(let v): metrics.append((key, Double(v)))
+            case .double(let v): metrics.append((key, v))
+            default: throw LogInputError("metric '\(key)' is \(value.kind), not a number; a metric must be a number")
+            }
+        }
+        var tags: [String: String] = [:]
+        for (key, value) in try entries("tags") {
+            guard case .string(let v) = value else { throw LogInputError("tag '\(key)' is \(value.kind); a tag's value is a string") }
+            tags[key] = v
+        }
+        return LogRequest(method: method, base: base, modelPath: try text("model"), params: params, metrics: metrics,
+                          tags: tags, name: try text("name"), experiment: try text("experiment") ?? defaultExperiment,
+                          startedAt: try text("started_at"), endedAt: try text("ended_at"),
+                          uid: try text("uid"))
+    }
+}
+
+/// Writes batches on a thread of its own, so parsing and checking the next batch overlaps the
+/// commit of the last; one batch is in flight at a time, so memory stays at two batches.
+final class BatchWriter: @unchecked Sendable {
+    struct Line: @unchecked Sendable {
+        var number: Int
+        /// As stored ("log:…"), when the line gave one.
+        var uid: String?
+        var run: RunLog.Prepared
+    }
+
+    struct Result: Sendable {
+        var ids: [Int64] = []
+        var refused: [(line: Int, reason: String)] = []
+        var alreadyRecorded: [Int] = []
+    }
+
+    private let store: Store
+    private let queue = DispatchQueue(label: "pare.log.writer")
+    private let inFlight = DispatchSemaphore(value: 1)
+    private let lock = NSLock()
+    private var results: [Result] = []
+    private var failure: (any Error)?
+
+    init(store: Store) { self.store = store }
+
+    /// Queues a batch (waiting while the previous one commits); returns the batches done so far.
+    func submit(_ lines: [Line]) throws -> [Result] {
+        inFlight.wait()
+        let done: [Result]
+        do { done = try drain() } catch { inFlight.signal(); throw error }
+        queue.async { [self] in
+            defer { inFlight.signal() }
+            do {
+                let result = try write(lines)
+                lock.withLock { results.append(result) }
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+        return done
+    }
+
+    /// Waits for the last batch; returns what is not yet returned.
+    func finish() throws -> [Result] {
+        queue.sync {}
+        return try drain()
+    }
+
+    private func drain() throws -> [Result] {
+        try lock.withLock {
+            if let failure { throw failure }
+            defer { results.removeAll() }
+            return results
+        }
+    }
+
+    /// One batch in one transaction, without the lines whose uid is recorded already (by an
+    /// earlier log of the same file). Should the store refuse the batch (a check only it makes),
+    /// each run is retried alone so only the bad line is lost.
+    private func write(_ lines: [Line]) throws -> Result {
+        var result = Result()
+        let known = try store.existingUIDs(lines.compactMap(\.uid))
+        let fresh = known.isEmpty ? lines : lines.filter { line in
+            guard let uid = line.uid, known.contains(uid) else { return true }
+            result.alreadyRecorded.append(line.number)
+            return false
+        }
+        guard !fresh.isEmpty else { return result }
+        do {
+            result.ids = try store.record(batch: fresh.map { (start: $0.run.start, outcome: $0.run.outcome) })
+        } catch StoreError.invalidRecord {
+            for line in fresh {
+                do { result.ids.append(try store.record(line.run.start, line.run.outcome)) } catch StoreError.invalidRecord(let why) {
+                    result.refused.append((line.number, why))
+                }
+            }
+        }
+        return result
+    }
+}
