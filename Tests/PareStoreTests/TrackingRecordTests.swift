@@ -72,4 +72,16 @@ import PareTensor
         }
         #expect(try store.fingerprint() == before)
     }
+
+    @Test func filtersSelectBySourceAndUid() throws {
+        let store = try newStore()
+        let own = try store.record(start(), outcome(["accuracy": 0.9]))
+        var logged = start("gptq")
+        logged.source = .log
+        logged.uid = "log:a1"
+        let other = try store.record(logged, outcome(["accuracy": 0.8]))
+        #expect(try ids(store, "run.source = 'log'") == [other])
+        #expect(try ids(store, "run.source != 'log'") == [own])
+        #expect(try ids(store, "run.uid like 'log:%'") == [other])
+    }
 }

@@ -88,6 +88,8 @@ public enum FilterField: Hashable, Sendable, CustomStringConvertible {
 /// The run attributes a filter may name as `run.X` (or MLflow's `attributes.X`).
 public enum RunAttribute: String, CaseIterable, Sendable {
     case id, name, method, status, experiment, parent_id, started_at, ended_at
+    /// Who computed the run ('pare', 'log', 'mlflow') and its global identity (migrations/0006).
+    case source, uid
 
     /// True for attributes compared as numbers.
     var isNumeric: Bool { self == .id || self == .parent_id }

@@ -229,6 +229,8 @@ private struct Compilation {
         case .parent_id: "runs.parent_run_id"
         case .started_at: "runs.started_at"
         case .ended_at: "runs.ended_at"
+        case .source: "runs.source"
+        case .uid: "runs.uid"
         }
     }
 }
