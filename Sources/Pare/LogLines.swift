@@ -97,10 +97,13 @@ public enum LogLines {
 
     /// One line as a request (its `uid` is recorded as `RunLog.storedUID`).
     static func parse(_ line: ArraySlice<UInt8>, defaultExperiment: String) throws -> LogRequest {
-        let json: LogJSON
-        do { json = try LogJSON.parse(line) } catch { throw LogInputError("not JSON: \(error.description)") }
+        guard String(validating: line, as: UTF8.self) != nil else { throw LogInputError("not UTF-8 text") }
+        let json: StrictJSON
+        do { json = try StrictJSON.parse(line) } catch { throw LogInputError("not JSON: \(error.message)") }
         guard case .object(let members) = json else { throw LogInputError("a line must be a JSON object, not \(json.kind)") }
-        var object: [String: LogJSON] = [:]
+        // JSON lets a key repeat and keeps the last; a run given `bits` twice is a mistake.
+        if let key = json.repeatedKey { throw LogInputError("'\(key)' is given twice") }
+        var object: [String: StrictJSON] = [:]
         for (key, value) in members {
             guard fields.contains(key) else {
                 throw LogInputError("unknown field '\(key)' (a line has: \(fields.sorted().joined(separator: ", ")))")
@@ -114,7 +117,7 @@ public enum LogLines {
             case let other?: throw LogInputError("'\(key)' must be a string, not \(other.kind)")
             }
         }
-        func entries(_ key: String) throws -> [(key: String, value: LogJSON)] {
+        func entries(_ key: String) throws -> [(key: String, value: StrictJSON)] {
             switch object[key] {
             case nil, .null?: return []
             case .object(let m)?: return m
@@ -126,8 +129,9 @@ public enum LogLines {
         var params: [String: ConfigValue] = [:]
         for (key, value) in try entries("params") {
             switch value {
-            case .int(let v): params[key] = .int(v)
-            case .double(let v): params[key] = .double(v)
+            // A number keeps the type it was written with: 4 is an int param, 4.0 a real one
+            // (an integer too large for Int is kept as the nearest real).
+            case .number: params[key] = value.integer.map(ConfigValue.int) ?? value.double.map(ConfigValue.double)
             case .bool(let v): params[key] = .bool(v)
             case .string(let v): params[key] = .string(v)
             default: throw LogInputError("param '\(key)' is \(value.kind); a param is a number, a boolean or a string")
@@ -135,11 +139,10 @@ public enum LogLines {
         }
         var metrics: [(key: String, value: Double)] = []
         for (key, value) in try entries("metrics") {
-            switch value {
-            case .int(let v): metrics.append((key, Double(v)))
-            case .double(let v): metrics.append((key, v))
-            default: throw LogInputError("metric '\(key)' is \(value.kind), not a number; a metric must be a number")
+            guard let v = value.double else {
+                throw LogInputError("metric '\(key)' is \(value.kind), not a number; a metric must be a number")
             }
+            metrics.append((key, v))
         }
         var tags: [String: String] = [:]
         for (key, value) in try entries("tags") {

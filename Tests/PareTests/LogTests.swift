@@ -177,13 +177,17 @@ import PareTestSupport
         #expect(again.refused.map(\.line) == [2, 4, 6, 7])
     }
 
-    @Test func theJSONParserKeepsTypesAndRefusesMalformedText() throws {
-        func parse(_ s: String) throws -> LogJSON { try LogJSON.parse(ArraySlice(Array(s.utf8))) }
-        #expect(try parse(#"{"a": [1, -2.5e1, "x\n\"", true, null], "b": {}}"#)
-                == .object([("a", .array([.int(1), .double(-25), .string("x\n\""), .bool(true), .null])), ("b", .object([]))]))
-        #expect(try parse("99999999999999999999") == .double(1e20))
-        for bad in ["{", #"{"a" 1}"#, "[1,]", "01", "tru", #""\x""#, "{} x", #"{"a":1,"a":2}"#, "-", #""\ud800""#] {
-            #expect(throws: LogJSONError.self, "\(bad)") { try parse(bad) }
+    @Test func aLineKeepsTypesAndRefusesMalformedOrRepeatedKeys() throws {
+        func parse(_ s: String) throws -> LogRequest { try LogLines.parse(ArraySlice(Array(s.utf8)), defaultExperiment: "default") }
+        let request = try parse(#"{"method": "gptq", "base": "m", "params": {"bits": 4, "damp": 1.0, "big": 99999999999999999999, "sym": true, "tool": "x\n\""}, "metrics": {"ppl": -2.5e1, "n": 3}}"#)
+        #expect(request.params == ["bits": .int(4), "damp": .double(1), "big": .double(1e20), "sym": .bool(true), "tool": .string("x\n\"")])
+        #expect(request.metrics.map(\.key) == ["ppl", "n"] && request.metrics.map(\.value) == [-25, 3])
+        for bad in ["{", #"{"a" 1}"#, "[1,]", "01", "tru", #""\x""#, "{} x", #""\ud800""#, "[]",
+                    #"{"method": "a", "base": "m", "method": "b"}"#,
+                    #"{"method": "a", "base": "m", "params": {"bits": 4, "bits": 8}}"#,
+                    #"{"method": "a", "base": "m", "metrics": {"ppl": "n/a"}}"#] {
+            #expect(throws: LogInputError.self, "\(bad)") { try parse(bad) }
         }
+        #expect(throws: LogInputError.self) { try LogLines.parse(ArraySlice([0x7B, 0xFF, 0x7D]), defaultExperiment: "default") }
     }
 }

@@ -81,9 +81,9 @@ public struct SafetensorsFile: Sendable {
         guard String(validating: headerBytes, as: UTF8.self) != nil else {
             throw fail("the header is not valid UTF-8, so the file is corrupt or not a safetensors file.")
         }
-        let json: HeaderJSON
+        let json: StrictJSON
         do {
-            json = try HeaderJSON.parse(headerBytes)
+            json = try StrictJSON.parse(headerBytes)
         } catch {
             throw fail("the header is not valid JSON (\(error.message)), so the file is corrupt or not a safetensors file.")
         }
@@ -119,7 +119,7 @@ public struct SafetensorsFile: Sendable {
             guard case let .object(fields) = value else {
                 throw fail("the entry for tensor '\(name)' is \(value.kind), but it must be an object with dtype, shape and data_offsets.")
             }
-            func field(_ key: String) throws -> HeaderJSON {
+            func field(_ key: String) throws -> StrictJSON {
                 guard let v = fields.first(where: { $0.key == key })?.value else {
                     throw fail("tensor '\(name)' has no \"\(key)\" in the header; every tensor needs dtype, shape and data_offsets.")
                 }
@@ -197,7 +197,7 @@ public struct SafetensorsFile: Sendable {
         return file
     }
 
-    private static func render(_ values: [HeaderJSON]) -> String {
+    private static func render(_ values: [StrictJSON]) -> String {
         "[" + values.map { v -> String in
             switch v {
             case let .number(t): t
@@ -236,13 +236,13 @@ public struct SafetensorsFile: Sendable {
         }
         if let metadata {
             separator()
-            HeaderJSON.appendString("__metadata__", to: &header)
+            StrictJSON.appendString("__metadata__", to: &header)
             header.append(contentsOf: Array(":{".utf8))
             for (k, (key, value)) in metadata.sorted(by: { $0.key < $1.key }).enumerated() {
                 if k > 0 { header.append(UInt8(ascii: ",")) }
-                HeaderJSON.appendString(key, to: &header)
+                StrictJSON.appendString(key, to: &header)
                 header.append(UInt8(ascii: ":"))
-                HeaderJSON.appendString(value, to: &header)
+                StrictJSON.appendString(value, to: &header)
             }
             header.append(UInt8(ascii: "}"))
         }
@@ -252,7 +252,7 @@ public struct SafetensorsFile: Sendable {
             precondition(name != "__metadata__", "SafetensorsFile: a tensor cannot be named __metadata__")
             precondition(names.insert(name).inserted, "SafetensorsFile: tensor name '\(name)' appears twice")
             separator()
-            HeaderJSON.appendString(name, to: &header)
+            StrictJSON.appendString(name, to: &header)
             let shape = array.shape.map(String.init).joined(separator: ",")
             let end = offset + array.bytes.count
             header.append(contentsOf: Array(

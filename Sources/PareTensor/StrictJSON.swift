@@ -1,15 +1,16 @@
-/// A small strict JSON (RFC 8259) parser and writer for safetensors headers. It keeps object
-/// keys in file order, keeps numbers as their text (so integers are checked exactly, not through
+/// A small strict JSON (RFC 8259) parser and writer, for safetensors headers and `pare log`'s
+/// JSON lines. It keeps object keys in file order (so a key given twice can be refused), keeps
+/// numbers as their text (so `4` and `4.0` stay apart and integers are exact, not through
 /// Double) and reports where it stopped; Foundation's JSONSerialization does none of these.
-enum HeaderJSON: Equatable {
-    case object([(key: String, value: HeaderJSON)])
-    case array([HeaderJSON])
+public enum StrictJSON: Equatable, Sendable {
+    case object([(key: String, value: StrictJSON)])
+    case array([StrictJSON])
     case string(String)
     case number(String)
     case bool(Bool)
     case null
 
-    static func == (a: HeaderJSON, b: HeaderJSON) -> Bool {
+    public static func == (a: StrictJSON, b: StrictJSON) -> Bool {
         switch (a, b) {
         case let (.object(x), .object(y)):
             x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
@@ -23,7 +24,7 @@ enum HeaderJSON: Equatable {
     }
 
     /// A short name of the JSON type, for error messages.
-    var kind: String {
+    public var kind: String {
         switch self {
         case .object: "an object"
         case .array: "an array"
@@ -35,15 +36,40 @@ enum HeaderJSON: Equatable {
     }
 
     /// The value as an exact integer, when it is an integer literal that fits in Int.
-    var integer: Int? {
+    public var integer: Int? {
         guard case let .number(text) = self, !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" })
         else { return nil }
         return Int(text)
     }
 
-    struct ParseError: Error { let message: String }
+    /// The value of a number literal as a Double (the nearest one), nil for any other value.
+    public var double: Double? {
+        guard case let .number(text) = self else { return nil }
+        return Double(text)
+    }
 
-    static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> HeaderJSON {
+    /// A key that occurs twice in one object, searching nested objects too; nil when none does.
+    public var repeatedKey: String? {
+        switch self {
+        case .object(let members):
+            var seen = Set<String>()
+            for m in members {
+                if !seen.insert(m.key).inserted { return m.key }
+                if let inner = m.value.repeatedKey { return inner }
+            }
+            return nil
+        case .array(let elements):
+            return elements.lazy.compactMap(\.repeatedKey).first
+        default:
+            return nil
+        }
+    }
+
+    public struct ParseError: Error, Sendable { public let message: String }
+
+    /// Parses one JSON value filling all of `bytes` (whitespace around it allowed). The bytes must
+    /// be valid UTF-8 (callers check it first, to say so in their own words).
+    public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> StrictJSON {
         let array = Array(bytes)
         var parser = Parser(bytes: array)
         parser.skipWhitespace()
@@ -60,7 +86,7 @@ enum HeaderJSON: Equatable {
         var i = 0
 
         func describeByte() -> String {
-            guard i < bytes.count else { return "end of header" }
+            guard i < bytes.count else { return "the end of the text" }
             let b = bytes[i]
             return b >= 0x20 && b < 0x7F ? "character '\(Character(Unicode.Scalar(b)))'" : "byte 0x\(String(b, radix: 16))"
         }
@@ -73,7 +99,7 @@ enum HeaderJSON: Equatable {
             while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
         }
 
-        mutating func literal(_ word: String, _ result: HeaderJSON) throws(ParseError) -> HeaderJSON {
+        mutating func literal(_ word: String, _ result: StrictJSON) throws(ParseError) -> StrictJSON {
             for b in word.utf8 {
                 guard i < bytes.count, bytes[i] == b else { throw fail("'\(word)'") }
                 i += 1
@@ -81,13 +107,13 @@ enum HeaderJSON: Equatable {
             return result
         }
 
-        mutating func value(depth: Int) throws(ParseError) -> HeaderJSON {
+        mutating func value(depth: Int) throws(ParseError) -> StrictJSON {
             guard depth < 64 else { throw ParseError(message: "JSON nested more than 64 levels deep at byte \(i)") }
             guard i < bytes.count else { throw fail("a JSON value") }
             switch bytes[i] {
             case UInt8(ascii: "{"):
                 i += 1
-                var members: [(key: String, value: HeaderJSON)] = []
+                var members: [(key: String, value: StrictJSON)] = []
                 skipWhitespace()
                 if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
                 while true {
@@ -107,7 +133,7 @@ enum HeaderJSON: Equatable {
                 }
             case UInt8(ascii: "["):
                 i += 1
-                var elements: [HeaderJSON] = []
+                var elements: [StrictJSON] = []
                 skipWhitespace()
                 if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(elements) }
                 while true {
@@ -133,7 +159,7 @@ enum HeaderJSON: Equatable {
 
         func isDigit(_ k: Int) -> Bool { k < bytes.count && bytes[k] >= UInt8(ascii: "0") && bytes[k] <= UInt8(ascii: "9") }
 
-        mutating func number() throws(ParseError) -> HeaderJSON {
+        mutating func number() throws(ParseError) -> StrictJSON {
             let start = i
             if bytes[i] == UInt8(ascii: "-") { i += 1 }
             guard isDigit(i) else { throw fail("a digit") }
@@ -175,13 +201,13 @@ enum HeaderJSON: Equatable {
             i += 1  // opening quote
             var out: [UInt8] = []
             while true {
-                guard i < bytes.count else { throw ParseError(message: "unterminated string at end of header") }
+                guard i < bytes.count else { throw ParseError(message: "unterminated string at the end of the text") }
                 let b = bytes[i]
                 if b == UInt8(ascii: "\"") { i += 1; break }
                 if b < 0x20 { throw ParseError(message: "unescaped control character 0x\(String(b, radix: 16)) in a string at byte \(i)") }
                 if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
                 i += 1
-                guard i < bytes.count else { throw ParseError(message: "unterminated string at end of header") }
+                guard i < bytes.count else { throw ParseError(message: "unterminated string at the end of the text") }
                 let e = bytes[i]
                 i += 1
                 switch e {
