@@ -5,9 +5,10 @@ import PareTensor
 /// `pare log --from FILE.jsonl`: one run per line, all or nothing per line — a good line is
 /// recorded, a bad one is named with its line number and reason and nothing of it is written.
 public enum LogLines {
-    /// A line's fields: those of `pare log`, plus the run's own times and id.
+    /// A line's fields: those of `pare log` (`evaluate` true with `test` a data spec is
+    /// `--evaluate --test SPEC`), plus the run's own times and id.
     static let fields: Set<String> = ["method", "base", "model", "params", "metrics", "tags", "name", "experiment",
-                                      "started_at", "ended_at", "uid"]
+                                      "evaluate", "test", "started_at", "ended_at", "uid"]
     /// Runs written per transaction: one commit per run would dominate a bulk load.
     public static let batchSize = 2000
 
@@ -36,7 +37,9 @@ public enum LogLines {
 
     /// Records every good line of `url`; `refusedLine` hears each bad line and `recorded` each
     /// batch's new ids as they commit.
+    /// `measureSpeed` false skips latency and throughput for the lines Pare evaluates.
     public static func record(contentsOf url: URL, store: Store, defaultExperiment: String = "default",
+                              measureSpeed: Bool = true,
                               refusedLine: (Int, String) -> Void = { _, _ in },
                               recorded: ([Int64]) -> Void = { _ in }) throws -> Summary {
         let bytes: [UInt8]
@@ -67,7 +70,8 @@ public enum LogLines {
             number += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }   // blank lines are not runs
             do {
-                let request = try parse(line, defaultExperiment: defaultExperiment)
+                var request = try parse(line, defaultExperiment: defaultExperiment)
+                request.measureSpeed = measureSpeed
                 let uid = request.uid.map(RunLog.storedUID)
                 // Earlier in this file; the database is asked by the writer, a batch at a time.
                 if let uid, uids.contains(uid) {
@@ -149,8 +153,15 @@ public enum LogLines {
             guard case .string(let v) = value else { throw LogInputError("tag '\(key)' is \(value.kind); a tag's value is a string") }
             tags[key] = v
         }
+        let evaluate: Bool
+        switch object["evaluate"] {
+        case nil, .null?: evaluate = false
+        case .bool(let b)?: evaluate = b
+        case let other?: throw LogInputError("'evaluate' must be true or false, not \(other.kind)")
+        }
         return LogRequest(method: method, base: base, modelPath: try text("model"), params: params, metrics: metrics,
                           tags: tags, name: try text("name"), experiment: try text("experiment") ?? defaultExperiment,
+                          evaluate: evaluate, testPath: try text("test"),
                           startedAt: try text("started_at"), endedAt: try text("ended_at"),
                           uid: try text("uid"))
     }

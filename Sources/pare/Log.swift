@@ -24,7 +24,8 @@ struct LogCommand: ParsableCommand {
         are kept beside its own.
         --from FILE.jsonl: one JSON object per line with the same fields ("method", "base",
         "model", "params" {k: value}, "metrics" {k: number}, "tags" {k: text}, "name",
-        "experiment", "started_at", "ended_at", "uid"); a line whose uid is recorded already is
+        "experiment", "evaluate" true/false with "test" SPEC, "started_at", "ended_at", "uid";
+        --no-timing applies to every line Pare evaluates); a line whose uid is recorded already is
         skipped, so logging a file again records nothing twice. Good lines are recorded, each
         bad one is named on stderr; exit 1 if any line was refused.
         Prints the new run ids on stdout, one a line.
@@ -41,7 +42,7 @@ struct LogCommand: ParsableCommand {
     @Option(help: "The experiment the run belongs to (with --from: for lines that name none).") var experiment: String = "default"
     @Flag(help: "Measure --model with Pare's own evaluation on --test.") var evaluate = false
     @Option(help: "With --evaluate: the test data, as for pare record (text:FILE[,tokens=N][,context=C], a CSV, sentences:FILE).") var test: String?
-    @Flag(help: "With --evaluate: skip latency and throughput measurement.") var noTiming = false
+    @Flag(help: "With --evaluate (or --from lines that evaluate): skip latency and throughput measurement.") var noTiming = false
     @Option(help: "A JSON-lines file of runs to record instead of one run from the options.") var from: String?
     @OptionGroup var database: DatabaseOption
 
@@ -82,7 +83,7 @@ struct LogCommand: ParsableCommand {
         let store = try database.openForWriting()
         defer { store.close() }
         let summary = try LogLines.record(
-            contentsOf: URL(fileURLWithPath: path), store: store, defaultExperiment: experiment,
+            contentsOf: URL(fileURLWithPath: path), store: store, defaultExperiment: experiment, measureSpeed: !noTiming,
             refusedLine: { line, reason in FileHandle.standardError.write(Data("error: \(path):\(line): \(reason)\n".utf8)) },
             recorded: { ids in printOut(ids.map { "\($0)\n" }.joined()) })
         FileHandle.standardError.write(Data("\(summary.description)\n".utf8))

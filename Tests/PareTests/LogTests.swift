@@ -113,6 +113,15 @@ import PareTestSupport
         let fields = try store.show(run: pruned)
         #expect(field(detail, "base_model_hash") == field(fields, "base_model_hash"))
         #expect(field(detail, "test_dataset_hash") == field(fields, "test_dataset_hash"))
+
+        // The same run as a JSON line of `--from`, with "evaluate" and "test": the same figures.
+        let line = #"{"method": "their-pruner", "base": "\#(base.path)", "model": "\#(exported)", "evaluate": true, "test": "\#(text)", "metrics": {"perplexity": 1.25}}"#
+        let file = folder.appending(path: "evaluate.jsonl")
+        try Data((line + "\n" + #"{"method": "x", "base": "m", "evaluate": "yes"}"# + "\n").utf8).write(to: file)
+        let summary = try LogLines.record(contentsOf: file, store: store, measureSpeed: false)
+        #expect(summary.refused.map(\.line) == [2])
+        let fromLine = try store.finalMetrics(run: try #require(summary.ids.first))
+        #expect(fromLine["perplexity"] == theirs["perplexity"] && fromLine["kl_to_base"] == theirs["kl_to_base"])
     }
 
     @Test func badRequestsAreRefusedBeforeAnyWrite() throws {
