@@ -57,7 +57,7 @@ extension Store {
 
     static func inspectMergeSource(_ path: String, into target: String) throws -> MergeSourceKind {
         guard FileManager.default.fileExists(atPath: path) else { throw MergeError.missing(path: path) }
-        if FileIdentity.sameFile(path, target) {
+        if FileState.sameFile(path, target) {
             throw MergeError.intoItself(path: path, target: target)
         }
         do {
@@ -101,7 +101,7 @@ extension Store {
         // files) and make sure it did not move meanwhile. With one, SQLite's read-only mode reads
         // a consistent snapshot through the writer's -shm.
         let immutable = !FileManager.default.fileExists(atPath: attached + "-wal")
-        let before = FileIdentity(attached)
+        let before = FileState(attached)
         do {
             try pool.writeWithoutTransaction { db in
                 // SQLite refuses ATTACH inside a transaction, so the other is attached around it.
@@ -130,7 +130,7 @@ extension Store {
                     }
                     try db.execute(sql: SQLText.query("merge_drop_run_map"))
                     try db.execute(sql: SQLText.query("merge_drop_blob_map"))
-                    if immutable && FileIdentity(attached) != before { throw MergeError.changedDuringMerge(path: path) }
+                    if immutable && FileState(attached) != before { throw MergeError.changedDuringMerge(path: path) }
                     return .commit
                 }
             }
@@ -159,28 +159,5 @@ extension Store {
             throw error
         }
         return copy
-    }
-}
-
-/// A file's identity and what any write changes: device and inode (the same file through a
-/// symlink or a hard link), size, modification time, and whether a -wal file is beside it.
-private struct FileIdentity: Equatable {
-    var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int, hasWAL: Bool
-
-    init?(_ path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-        size = Int64(info.st_size)
-        seconds = Int(info.st_mtim.tv_sec)
-        nanoseconds = Int(info.st_mtim.tv_nsec)
-        hasWAL = FileManager.default.fileExists(atPath: path + "-wal")
-    }
-
-    /// The same file, whatever it holds now.
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        guard let x = FileIdentity(a), let y = FileIdentity(b) else { return false }
-        return x.device == y.device && x.inode == y.inode
     }
 }

@@ -94,9 +94,10 @@ final class ReadConnection: @unchecked Sendable {
     }
 }
 
-/// What changes when anyone writes a file: identity, size, modification time (ns), and
-/// whether a `-wal` file has appeared beside it.
-private struct FileState: Equatable {
+/// What changes when anyone writes a file: identity (device and inode, the same file through a
+/// symlink or a hard link), size, modification time (ns), and whether a `-wal` file has appeared
+/// beside it. Readers and `merge` compare it before and after reading a file opened immutable.
+struct FileState: Equatable {
     var device: UInt64, inode: UInt64, size: Int64, seconds: Int, nanoseconds: Int, hasWAL: Bool
 
     init?(_ path: String) {
@@ -108,5 +109,11 @@ private struct FileState: Equatable {
         seconds = Int(info.st_mtim.tv_sec)
         nanoseconds = Int(info.st_mtim.tv_nsec)
         hasWAL = FileManager.default.fileExists(atPath: path + "-wal")
+    }
+
+    /// The same file, whatever it holds now.
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        guard let x = FileState(a), let y = FileState(b) else { return false }
+        return x.device == y.device && x.inode == y.inode
     }
 }
