@@ -33,13 +33,15 @@ struct CLI {
     var db: String { directory.appending(path: "pare.sqlite").path }
     func path(_ name: String) -> String { directory.appending(path: name).path }
 
-    /// Runs `pare ARGS --db <this test's database>` unless `db` is false.
+    /// Runs `pare ARGS --db <this test's database>` unless `db` is false; `environment` replaces
+    /// the inherited one when given.
     @discardableResult
-    func run(_ arguments: [String], db useDB: Bool = true) throws -> Result {
+    func run(_ arguments: [String], db useDB: Bool = true, environment: [String: String]? = nil) throws -> Result {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments + (useDB ? ["--db", db] : [])
         process.currentDirectoryURL = directory
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
