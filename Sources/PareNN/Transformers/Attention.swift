@@ -100,9 +100,9 @@ public struct Attention: Sendable {
                             job.run(head: t % job.heads, queries: block.queries, keys: block.keys)
                         }
                         // Tasks run on every core once they outweigh waking the threads: from a
-                        // decode step over ~100 cached positions on (9 heads × 64 dims × 100
-                        // keys), where a step's weights stream in a fraction of a millisecond
-                        // and a serial attention would be a third of an int4 step.
+                        // decode step over ~114 cached positions on (SmolLM2: 9 heads × 64 dims),
+                        // since a quantized step's weights stream in well under a millisecond
+                        // and the heads are then no longer a negligible share of it.
                         if work >= attentionParallelWork && tasks > 1 && gemmThreadCount > 1 {
                             DispatchQueue.concurrentPerform(iterations: tasks, execute: run)
                         } else {
