@@ -46,7 +46,9 @@ let package = Package(
         // Tensors, dtypes, SIMD kernels, weight encodings, safetensors.
         // The system zlib (gunzip of .gz inputs); Debian's zlib1g-dev.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "PareTensor", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")],
+        // The system OpenBLAS (Debian's libopenblas-dev): the packed fp32 GEMM kernel.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .target(name: "PareTensor", dependencies: ["CZlib", "COpenBLAS", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: fastMath),
         // Layers, models, training, datasets, evaluation.
         .target(name: "PareNN", dependencies: ["PareTensor"], swiftSettings: fastMath),
@@ -58,7 +60,7 @@ let package = Package(
         .target(name: "PareSQL", path: ".",
                 exclude: ["Sources/PareTensor", "Sources/PareNN", "Sources/PareCompress", "Sources/PareStore",
                           "Sources/Pare", "Sources/pare", "Sources/PareBench", "Sources/EmbedSQLTool",
-                          "Sources/EmbedSQLPlugin", "Sources/CZlib", "Tests", "scripts", "README.md", "data/README.md", "data/pareto-demo.svg"],
+                          "Sources/EmbedSQLPlugin", "Sources/CZlib", "Sources/COpenBLAS", "Tests", "scripts", "README.md", "data/README.md", "data/pareto-demo.svg"],
                 sources: ["Sources/PareSQL"],
                 resources: [.process("migrations"), .process("queries"), .process("data/digits.csv")],
                 plugins: ["EmbedSQLPlugin"]),
@@ -77,7 +79,7 @@ let package = Package(
             "Pare", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/pare"),
         // Benchmarks (release build, never part of the test run).
-        .executableTarget(name: "PareBench", dependencies: ["Pare"], swiftSettings: fastMath),
+        .executableTarget(name: "PareBench", dependencies: ["Pare", "COpenBLAS"], swiftSettings: fastMath),
 
         // The seeded generators every test target draws test data from (one copy, not one a target).
         .target(name: "PareTestSupport", dependencies: ["PareNN"], path: "Tests/PareTestSupport"),

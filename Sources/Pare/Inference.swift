@@ -71,7 +71,7 @@ public enum Inference {
         }
         var random = SeededRandom(seed: sampling.seed)
         var cache = decoder.makeCache(reservingPositions: promptIDs.count + maxTokens)
-        var logits = try decoder.logits(tokens: promptIDs, cache: &cache)
+        var logits = try decoder.prefill(tokens: promptIDs, cache: &cache)
         var generated: [Int] = []
         var printed = ""
         for _ in 0..<maxTokens {

@@ -21,6 +21,8 @@ let benchmarks: [(name: String, about: String, run: ([String]) -> Void)] = [
      { runGGUFLoadBenchmark(arguments: $0) }),
     ("decode", "fp32 prefill (512 tokens) and KV-cache decode tok/s of a decoder GGUF vs memory bandwidth and GEMM rate [PATH]",
      { runDecodeBenchmark(arguments: $0) }),
+    ("llm", "SmolLM2 decode and prefill tok/s as fp32, int8, int4, pruned and structured-pruned, 1 and 2 threads [--help]",
+     { runLLMBenchmark(arguments: $0) }),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())

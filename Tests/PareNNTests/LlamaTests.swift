@@ -71,6 +71,24 @@ import PareTensor
         }
     }
 
+    /// A generation's prefill returns the numpy logits of the prompt's last position only, and
+    /// decoding continues from the cache it filled with the numpy logits of the next positions.
+    @Test(arguments: ["llama_tiny_tied", "qwen2_tiny"])
+    func prefillGivesTheLastPositionAndFillsTheCache(_ name: String) throws {
+        let model = try TransformerFixtures.decoder(name)
+        let ref = try TransformerFixtures.reference(name)
+        let tokens = try TransformerFixtures.tokens(ref, "tokens.0")
+        let want = try ref.tensor("logits.0")
+        let prompt = tokens.count - 2
+        var cache = model.makeCache(reservingPositions: tokens.count)
+        let last = try model.prefill(tokens: Array(tokens[0..<prompt]), cache: &cache)
+        #expect(last.shape == [1, 64] && cache.length == prompt)
+        expectClose(last, rows(want, prompt - 1..<prompt), "\(name) prefill")
+        for t in prompt..<tokens.count {
+            expectClose(try model.decode(token: tokens[t], cache: &cache), rows(want, t..<t + 1), "\(name) step \(t)")
+        }
+    }
+
     @Test func linearInputHookSeesTheLayersInputs() throws {
         let model = try TransformerFixtures.decoder("llama_tiny_untied")
         let ref = try TransformerFixtures.reference("llama_tiny_untied")

@@ -96,11 +96,24 @@ private let oddSizes: [(m: Int, n: Int, k: Int)] = [
         check(.no, .yes, m: 130, n: 129, k: 128, threads: 2, parallelThreshold: gemmParallelThreshold)
     }
 
-    /// Shapes that cross the cache blocks: m > MC, n > NC, k > KC.
+    /// Shapes larger than OpenBLAS's cache blocks on every CPU it targets (m > 400, n > 4096,
+    /// k > 512), split across threads by Pare.
     @Test func acrossCacheBlocks() {
-        check(.no, .yes, m: gemmMC + 5, n: 20, k: 7)
-        check(.yes, .no, m: 9, n: gemmNC + 40, k: 5)
-        check(.no, .no, m: 17, n: 33, k: 2 * gemmKC + 3, alpha: 2, beta: -1)
+        check(.no, .yes, m: 405, n: 20, k: 7, threads: 2)
+        check(.yes, .no, m: 9, n: 4136, k: 5)
+        check(.no, .no, m: 70, n: 33, k: 2 * 384 + 3, alpha: 2, beta: -1, threads: 2)
+    }
+
+    /// Every batch size from a decode step to past the small-m path's threshold (m = 1…70), with
+    /// n and k not multiples of the vector width or the dot kernels' 2×4 / 4×4 blocks, beta ≠ 0,
+    /// on one thread and split over two.
+    @Test(arguments: 0..<4)
+    func everySmallBatchSize(combo: Int) {
+        let (ta, tb) = combos[combo]
+        for m in 1...70 {
+            check(ta, tb, m: m, n: 37, k: 45, beta: 0.5, seed: UInt64(m))
+            if m % 7 == 0 { check(ta, tb, m: m, n: 70, k: 19, alpha: -1, pad: 2, threads: 2, seed: UInt64(m)) }
+        }
     }
 
     /// The public entry point reads the global thread budget.

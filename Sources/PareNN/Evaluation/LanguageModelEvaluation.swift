@@ -64,7 +64,7 @@ public enum LanguageModelEvaluation {
     /// prefilling `prompt` (the prefill is not timed).
     static func decodeMilliseconds(_ model: CausalDecoder, prompt: [Int]) throws -> Double {
         var cache = model.makeCache(reservingPositions: prompt.count + decodeSteps)
-        var logits = try model.logits(tokens: prompt, cache: &cache)
+        var logits = try model.prefill(tokens: prompt, cache: &cache)
         var times: [Double] = []
         for _ in 0..<decodeSteps {
             let last = logits.rows - 1, v = logits.columns

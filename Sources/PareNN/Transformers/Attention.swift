@@ -99,8 +99,11 @@ public struct Attention: Sendable {
                             let block = blocks[t / job.heads]
                             job.run(head: t % job.heads, queries: block.queries, keys: block.keys)
                         }
-                        // Threads only pay off past the cost of waking them (decode steps are tiny).
-                        if work >= 1 << 18 && tasks > 1 {
+                        // Tasks run on every core once they outweigh waking the threads: from a
+                        // decode step over ~114 cached positions on (SmolLM2: 9 heads × 64 dims),
+                        // since a quantized step's weights stream in well under a millisecond
+                        // and the heads are then no longer a negligible share of it.
+                        if work >= attentionParallelWork && tasks > 1 && gemmThreadCount > 1 {
                             DispatchQueue.concurrentPerform(iterations: tasks, execute: run)
                         } else {
                             for t in 0..<tasks { run(t) }
@@ -112,6 +115,10 @@ public struct Attention: Sendable {
         return context
     }
 }
+
+/// Below this many multiply-adds per score product (query rows × keys × heads × head width)
+/// attention stays on the calling thread.
+let attentionParallelWork = 1 << 16
 
 /// Query rows per causal attention task in a long window: small enough that little of the
 /// masked triangle is computed, large enough that each chunk's products stay GEMM-shaped.
@@ -126,14 +133,21 @@ private struct AttentionJob: @unchecked Sendable {
 
     /// softmax(q_h·k_gᵀ/√d + mask)·v_g for one head h (g its key/value group) and one block.
     func run(head h: Int, queries: Range<Int>, keys: Range<Int>) {
-        let d = headDim, qWidth = heads * d, kvWidth = kvHeads * d
         let g = h / (heads / kvHeads)
         let m = queries.count, n = keys.count
         guard m > 0, n > 0 else { return }
+        // The scores on the stack when they fit (a decode step's row), so a step allocates nothing here.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: m * n) { buffer in
+            attend(scores: buffer.baseAddress!, head: h, group: g, queries: queries, keys: keys)
+        }
+    }
+
+    private func attend(scores: UnsafeMutablePointer<Float>, head h: Int, group g: Int,
+                        queries: Range<Int>, keys: Range<Int>) {
+        let d = headDim, qWidth = heads * d, kvWidth = kvHeads * d
+        let m = queries.count, n = keys.count
         // Queries are the newest m of the n positions: query i sees keys 0 ... i + (n − m).
         let offset = n - m
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
-        defer { scores.deallocate() }
         let scale = 1 / Float(d).squareRoot()
         sgemm(.no, .yes, m: m, n: n, k: d, alpha: scale,
               a: q + queries.lowerBound * qWidth + h * d, lda: qWidth,

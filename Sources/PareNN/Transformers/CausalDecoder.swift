@@ -153,6 +153,19 @@ public struct CausalDecoder: Sendable, LinearContainer {
         try logits(tokens: [token], cache: &cache)
     }
 
+    /// A generation's prefill: `tokens` continue the sequence in `cache` (appended to it), and
+    /// only the last position's logits [1, vocab] are computed — the one a next token is picked
+    /// from — so the LM head (49k × 576 for SmolLM2, a quarter of a 512-token prefill's work)
+    /// runs on one row instead of every row, as llama.cpp's prompt processing does.
+    public func prefill(tokens: [Int], cache: inout KVCache) throws -> Tensor {
+        var c: KVCache? = cache
+        cache = KVCache(layers: 0, kvWidth: 1)   // hand the storage over so appends do not copy it
+        defer { cache = c! }
+        let hidden = try forward(tokens, cache: &c, observer: nil)
+        let last = Tensor(shape: [1, hidden.columns], data: Array(hidden.data.suffix(hidden.columns)))
+        return lmHead(last, observer: nil)
+    }
+
     private func forward(_ tokens: [Int], cache: inout KVCache?, observer: LinearInputObserver?) throws -> Tensor {
         guard !tokens.isEmpty else { throw TransformerError.emptyInput("the decoder") }
         if let c = cache {
