@@ -1,25 +1,28 @@
 import Foundation
 import PareTensor
 
-/// `pare-bench quant [--threads N]`: batch-1 GEMV latency of quantized weights against fp32,
-/// every kernel on the same thread count (default: all cores; `--threads 1` for one).
-/// Two fp32 baselines: `DenseWeight.forward` (whatever sgemm the package has) and a plain SIMD
-/// fp32 GEMV (`QuantKernels.gemvF32`), so the ratio stays fair whichever sgemm is in place.
+/// `pare-bench quant [--threads N]`: GEMV latency of quantized weights against fp32, every
+/// kernel on the same thread count (default: all cores; `--threads 1` for one).
+/// The fp32 baseline is a plain SIMD fp32 GEMV (`QuantKernels.gemvF32`), timed interleaved with
+/// each quantized kernel (min of N rounds each), so a busy machine slows both alike.
+/// m = 2…16 columns time one forward of m input rows; "m16 / 16·m1" below 1 means the batch
+/// costs less than 16 separate GEMVs.
 public func runQuantBenchmark(arguments: [String], sizes: [Int] = [4096, 8192]) {
     if let i = arguments.firstIndex(of: "--threads"), i + 1 < arguments.count, let n = Int(arguments[i + 1]), n > 0 {
         gemmThreadCount = n
     }
-    print("quantized GEMV, batch 1 (median of repetitions; ratio = time / fp32 SIMD GEMV); dense.forward, the quantized")
-    print("and W8A8 rows on up to \(gemmThreadCount) thread(s) (--threads N); the plain simd gemv on one")
-    print(pad("size", 7) + pad("encoding", 26) + pad("ms", 10) + pad("GB/s", 8) + pad("vs simd-f32", 13) + "vs dense.forward")
+    let batches = [2, 4, 8, 16]
+    print("quantized GEMV (min of interleaved rounds; ratio = time / fp32 SIMD GEMV of the same size, same run);")
+    print("quantized kernels on up to \(gemmThreadCount) thread(s) (--threads N), the fp32 SIMD GEMV on one")
+    print(pad("size", 6) + pad("encoding", 26) + pad("bytes", 11) + pad("m=1 µs", 10) + pad("vs fp32", 9)
+          + batches.map { pad("m=\($0) µs", 11) }.joined() + "m16 / 16·m1")
     for n in sizes {
         var rng = BenchRNG(seed: UInt64(n))
         let w = Tensor(shape: [n, n], data: (0..<(n * n)).map { _ in rng.normal() * 0.02 })
-        let x = Tensor(shape: [1, n], data: (0..<n).map { _ in rng.normal() })
-        let dense = DenseWeight(w)
+        let xs = Tensor(shape: [16, n], data: (0..<(16 * n)).map { _ in rng.normal() })
+        let x = Tensor(shape: [1, n], data: Array(xs.data[0..<n]))
         var y = [Float](repeating: 0, count: n)
-
-        let simd = time(reps: 20) {
+        func fp32() {
             w.data.withUnsafeBufferPointer { wp in
                 x.data.withUnsafeBufferPointer { xp in
                     y.withUnsafeMutableBufferPointer { yp in
@@ -28,82 +31,95 @@ public func runQuantBenchmark(arguments: [String], sizes: [Int] = [4096, 8192]) 
                 }
             }
         }
-        let denseTime = time(reps: 3) { _ = dense.forward(x) }
-        func report(_ name: String, _ seconds: Double, bytes: Int) {
-            print(pad("\(n)", 7) + pad(name, 26) + pad(String(format: "%.3f", seconds * 1e3), 10)
-                  + pad(String(format: "%.1f", Double(bytes) / seconds / 1e9), 8)
-                  + pad(String(format: "%.3f×", seconds / simd), 13) + String(format: "%.3f×", seconds / denseTime))
+        var fp32Best = Double.infinity
+        func row(_ name: String, bytes: Int, _ forward: (Tensor) -> Void) {
+            var best = Double.infinity
+            for _ in 0..<9 {
+                fp32Best = min(fp32Best, seconds(fp32))
+                best = min(best, seconds { forward(x) })
+            }
+            var line = pad("\(n)", 6) + pad(name, 26) + pad("\(bytes)", 11) + pad(String(format: "%.0f", best * 1e6), 10)
+                + pad(String(format: "%.3f×", best / fp32Best), 9)
+            var last = 0.0
+            for m in batches {
+                let xm = Tensor(shape: [m, n], data: Array(xs.data[0..<(m * n)]))
+                var t = Double.infinity
+                for _ in 0..<3 { t = min(t, seconds { forward(xm) }) }
+                line += pad(String(format: "%.0f", t * 1e6), 11)
+                last = t
+            }
+            print(line + String(format: "%.2f", last / (16 * best)))
         }
-        report("fp32 dense.forward", denseTime, bytes: n * n * 4)
-        report("fp32 simd gemv", simd, bytes: n * n * 4)
+        fp32()
+        fp32Best = min(seconds(fp32), seconds(fp32))
+        row("fp32 simd gemv", bytes: n * n * 4) { _ in fp32() }
         let cases: [(String, QuantFormat, QuantGranularity)] = [
             ("int8 channel symmetric", .int8Symmetric, .channel),
             ("int8 group128 affine", QuantFormat(bits: 8, scheme: .affine), .group(128)),
             ("int4 channel symmetric", QuantFormat(bits: 4), .channel),
+            ("int4 group32 symmetric", QuantFormat(bits: 4), .group(32)),
+            ("int4 group32 affine", QuantFormat(bits: 4, scheme: .affine), .group(32)),
             ("int4 group128 symmetric", QuantFormat(bits: 4), .group(128)),
             ("int4 group128 affine", QuantFormat(bits: 4, scheme: .affine), .group(128)),
             ("int3 channel symmetric", QuantFormat(bits: 3), .channel),
+            ("int3 group128 symmetric", QuantFormat(bits: 3), .group(128)),
             ("int2 channel symmetric", QuantFormat(bits: 2), .channel),
+            ("int2 group128 affine", QuantFormat(bits: 2, scheme: .affine), .group(128)),
         ]
         for (name, format, granularity) in cases {
             let q = try! QuantizedWeight(quantizing: w, format: format, granularity: granularity)
-            let reps = format.bits >= 4 ? 30 : 5
-            let t = time(reps: reps) { _ = q.forward(x) }
-            report(name, t, bytes: q.storedBytes)
+            row(name, bytes: q.storedBytes) { _ = q.forward($0) }
         }
         // W8A8: int8 weights × 8-bit activations → Int32 (quant-static / quant-dynamic).
         let staticQ = StaticInt8Linear(quantizing: w, activationRange: (x.data.min()!, x.data.max()!))
         let dynamicQ = DynamicInt8Linear(quantizing: w)
-        report("int8-static (W8A8 u8)", time(reps: 30) { _ = staticQ.forward(x) }, bytes: n * n + n * 4)
-        report("int8-dynamic (W8A8 u8)", time(reps: 30) { _ = dynamicQ.forward(x) }, bytes: n * n + n * 4)
-        let saved = gemmThreadCount
-        gemmThreadCount = 1
-        report("int8-static 1 thread", time(reps: 30) { _ = staticQ.forward(x) }, bytes: n * n + n * 4)
-        gemmThreadCount = saved
+        row("int8-static (W8A8 u8)", bytes: n * n + n * 4) { _ = staticQ.forward($0) }
+        row("int8-dynamic (W8A8 u8)", bytes: n * n + n * 4) { _ = dynamicQ.forward($0) }
     }
     runInt8BatchBenchmark(sizes: sizes, batch: 256)
+}
+
+/// Wall time of one run of `body`.
+private func seconds(_ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
 /// Batch-`batch` throughput of the W8A8 encodings against fp32 `DenseWeight.forward` (sgemm)
 /// and the weight-only int8 dequantize-tiles-then-sgemm path.
 func runInt8BatchBenchmark(sizes: [Int], batch: Int) {
-    print("\nW8A8 GEMM, batch \(batch) (median; GOP/s = 2·batch·n² / time; ratio = time / fp32 dense.forward)")
+    print("\nW8A8 GEMM, batch \(batch) (min of 5 rounds, each interleaved with fp32; GOP/s = 2·batch·n² / time; ratio = time / fp32 dense.forward)")
     print(pad("size", 7) + pad("encoding", 26) + pad("ms", 10) + pad("GOP/s", 9) + "vs dense.forward")
     for n in sizes {
         var rng = BenchRNG(seed: UInt64(n) &+ 7)
         let w = Tensor(shape: [n, n], data: (0..<(n * n)).map { _ in rng.normal() * 0.02 })
         let x = Tensor(shape: [batch, n], data: (0..<(batch * n)).map { _ in rng.normal() })
         let dense = DenseWeight(w)
-        let denseTime = time(reps: 5) { _ = dense.forward(x) }
-        func report(_ name: String, _ seconds: Double) {
-            print(pad("\(n)", 7) + pad(name, 26) + pad(String(format: "%.2f", seconds * 1e3), 10)
-                  + pad(String(format: "%.1f", 2 * Double(batch) * Double(n) * Double(n) / seconds / 1e9), 9)
-                  + String(format: "%.3f×", seconds / denseTime))
+        var denseTime = Double.infinity
+        func report(_ name: String, _ body: () -> Void) {
+            var t = Double.infinity
+            for _ in 0..<5 {
+                denseTime = min(denseTime, seconds { _ = dense.forward(x) })
+                t = min(t, seconds(body))
+            }
+            print(pad("\(n)", 7) + pad(name, 26) + pad(String(format: "%.2f", t * 1e3), 10)
+                  + pad(String(format: "%.1f", 2 * Double(batch) * Double(n) * Double(n) / t / 1e9), 9)
+                  + String(format: "%.3f×", t / denseTime))
         }
-        report("fp32 dense.forward", denseTime)
+        _ = dense.forward(x)
+        report("fp32 dense.forward") { _ = dense.forward(x) }
         let q8 = try! QuantizedWeight(quantizing: w, format: .int8Symmetric, granularity: .channel)
-        report("int8 weight-only", time(reps: 5) { _ = q8.forward(x) })
+        report("int8 weight-only") { _ = q8.forward(x) }
         let staticQ = StaticInt8Linear(quantizing: w, activationRange: (x.data.min()!, x.data.max()!))
         let dynamicQ = DynamicInt8Linear(quantizing: w)
-        report("int8-static (W8A8 u8)", time(reps: 5) { _ = staticQ.forward(x) })
-        report("int8-dynamic (W8A8 u8)", time(reps: 5) { _ = dynamicQ.forward(x) })
+        report("int8-static (W8A8 u8)") { _ = staticQ.forward(x) }
+        report("int8-dynamic (W8A8 u8)") { _ = dynamicQ.forward(x) }
     }
 }
 
 private func pad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
-}
-
-/// Median wall time of `reps` runs after one warm-up.
-private func time(reps: Int, _ body: () -> Void) -> Double {
-    body()
-    var samples: [Double] = []
-    for _ in 0..<reps {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-    return samples.sorted()[samples.count / 2]
 }
 
 private struct BenchRNG {

@@ -15,6 +15,8 @@ public struct QuantizedWeight: LinearWeight {
     public let params: QuantParams
     /// Packed codes, rows × bytesPerRow.
     public let packed: [UInt8]
+    /// The fast GEMV's view of the codes, prepared once (see `QuantizedExecution`).
+    let execution: QuantizedExecution
 
     public var bits: Int { params.format.bits }
     public var bytesPerRow: Int { BitPacking.bytesPerRow(columns: params.columns, bits: bits) }
@@ -54,6 +56,7 @@ public struct QuantizedWeight: LinearWeight {
         precondition(codes.count == params.rows * params.columns)
         self.params = params
         self.packed = BitPacking.pack(codes, rows: params.rows, columns: params.columns, bits: params.format.bits)
+        self.execution = QuantizedExecution(params: params, packed: packed)
     }
 
     public init(decoding stored: EncodedTensor) throws {
@@ -88,6 +91,7 @@ public struct QuantizedWeight: LinearWeight {
         self.params = QuantParams(format: format, granularity: granularity, rows: rows, columns: columns,
                                   scales: scales, zeroPoints: zps)
         self.packed = Array(stored.payload[0..<codeBytes])
+        self.execution = QuantizedExecution(params: params, packed: packed)
     }
 
     public func encoded() -> EncodedTensor {
@@ -116,15 +120,19 @@ public struct QuantizedWeight: LinearWeight {
 
     public var nonzeroCount: Int { decoded().nonzeroCount }
 
-    /// Batches at or above this size dequantize tiles of rows and call sgemm; below it each
-    /// input row runs the streaming GEMV.
-    public static let gemmBatchThreshold = 16
+    /// Batches at or above this size dequantize tiles of rows and call sgemm; below it the
+    /// streaming GEMV reads the weights once for all rows.
+    public static let gemmBatchThreshold = 17
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
         var y = Tensor(zeros: [x.rows, outFeatures])
         if x.rows >= Self.gemmBatchThreshold {
             forwardTiled(x, &y)
+        } else if x.data.withUnsafeBufferPointer({ xp in
+            y.data.withUnsafeMutableBufferPointer { fastGEMV(xp.baseAddress!, rows: x.rows, into: $0.baseAddress!) }
+        }) {
+            return y
         } else {
             var scratch = GEMVScratch(params: params)
             x.data.withUnsafeBufferPointer { xp in
