@@ -253,13 +253,13 @@ import PareTestSupport
         }
         #expect(GGMLType.q4_K.name == "Q4_K" && GGMLType.iq2_xxs.name == "IQ2_XXS")
         #expect(GGMLType(rawValue: 4) == nil && GGMLType(rawValue: 31) == nil)
-        #expect(!GGMLType.iq4_nl.canDequantize && !GGMLType.q4_K.canQuantize)
+        #expect(!GGMLType.iq4_nl.canDequantize && GGMLType.q4_K.canQuantize && !GGMLType.q5_K.canQuantize)
         #expect(GGMLType.q4_0.byteCount(forValues: 64) == 36 && GGMLType.q4_0.byteCount(forValues: 48) == nil)
     }
 
     @Test func codecArgumentErrors() {
         #expect(throws: GGUFError.self) { try GGMLType.q4_0.quantize([1, 2, 3]) }
-        #expect(throws: GGUFError.self) { try GGMLType.q4_K.quantize([Float](repeating: 0, count: 256)) }
+        #expect(throws: GGUFError.self) { try GGMLType.q5_K.quantize([Float](repeating: 0, count: 256)) }
         #expect(throws: GGUFError.self) { try GGMLType.q8_0.dequantize([0, 1, 2]) }
         #expect(throws: GGUFError.self) { try GGMLType.iq2_xxs.dequantize([UInt8](repeating: 0, count: 66)) }
     }

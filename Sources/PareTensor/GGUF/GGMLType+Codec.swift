@@ -27,7 +27,7 @@ extension GGMLType {
     /// reference quantizer for this type does.
     public func quantize(_ values: [Float]) throws(GGUFError) -> [UInt8] {
         guard let quantizer = GGMLBlocks.quantizer(of: self) else {
-            throw GGUFError(.unsupportedTensorType, "Pare cannot encode ggml type \(name) yet; it encodes F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1.")
+            throw GGUFError(.unsupportedTensorType, "Pare cannot encode ggml type \(name) yet; it encodes F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K and Q6_K.")
         }
         guard values.count % blockSize == 0 else {
             throw GGUFError(.invalidArgument, "\(values.count) values are not a whole number of \(blockSize)-value \(name) blocks.")

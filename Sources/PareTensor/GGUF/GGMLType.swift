@@ -75,7 +75,7 @@ public enum GGMLType: UInt32, CaseIterable, Sendable {
     /// quantizers (`quantize_row_*_ref`) and gguf-py's `gguf.quants.quantize` do.
     public var canQuantize: Bool {
         switch self {
-        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: true
+        case .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q4_K, .q6_K: true
         default: false
         }
     }
