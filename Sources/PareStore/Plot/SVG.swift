@@ -52,9 +52,12 @@ struct SVG {
 
     mutating func raw(_ markup: String) { body += markup }
 
-    var document: String {
+    /// A standalone SVG file: the XML declaration, then the element.
+    var document: String { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + markup }
+
+    /// The `<svg>` element, as an HTML page embeds it.
+    var markup: String {
         """
-        <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(width) \(height)" width="\(width)" height="\(height)" \
         font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">
 
