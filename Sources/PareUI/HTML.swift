@@ -3,21 +3,7 @@ import PareTensor
 
 /// Building blocks of the pages: escaping, the shared layout, tables of query results.
 enum HTML {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { MarkupText.escape(s) }
 
     /// A cell as people read it: numbers compact (as `pare`'s tables print them), blank for null.
     static func cell(_ value: TableValue) -> String {

@@ -33,6 +33,7 @@ public final class Site: Sendable {
     private func route(_ path: String, _ q: QueryString) throws -> Reply {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         // The path against a pattern ("*" takes any one segment): the segments "*" took, or nil.
+        // Each page below answers one pattern; any other path is a 404.
         func match(_ pattern: String...) -> [String]? {
             guard pattern.count == parts.count else { return nil }
             var taken: [String] = []
@@ -41,19 +42,18 @@ public final class Site: Sendable {
             }
             return taken
         }
-        switch true {
-        case match("") != nil || match("runs") != nil:
+        if match("") != nil || match("runs") != nil {
             let store = try reader.current()
             let request = try RunsRequest(q, store: store)
             let page = try request.fetch(store)
             return .html(RunsPageView.render(request, page: page, error: nil, filterText: request.filter,
                                              columnsText: request.columns.joined(separator: ","), database: database))
-        case match("run", "*") != nil:
-            let id = match("run", "*")![0]
+        }
+        if let id = match("run", "*")?.first {
             let run = try RunView(try runID(id), store: try reader.current())
             return .html(RunPageView.render(run, database: database, canExportModel: exportModel != nil))
-        case match("run", "*", "model.safetensors") != nil:
-            let id = match("run", "*", "model.safetensors")![0]
+        }
+        if let id = match("run", "*", "model.safetensors")?.first {
             guard let exportModel else { throw UIError.notFound("this server does not export models") }
             let run = try runID(id)
             guard let bytes = try exportModel(try reader.current(), run) else {
@@ -62,30 +62,35 @@ public final class Site: Sendable {
             var reply = Reply(status: .ok, contentType: "application/octet-stream", body: bytes)
             reply.attachmentName = "run\(run).safetensors"
             return reply
-        case match("compare") != nil:
+        }
+        if match("compare") != nil {
             let store = try reader.current()
             let ids = try q.runIDs("ids")
             let comparison = try store.compare(runs: ids)
             let all = try store.compare(runs: ids, allParams: true).params
             return .html(ComparePageView.render(comparison, allParams: all, database: database))
-        case match("tradeoffs") != nil:
+        }
+        if match("tradeoffs") != nil {
             let store = try reader.current()
             let request = try TradeoffRequest(q)
             return .html(TradeoffPageView.render(request, filterText: request.filter, table: try request.fetch(store), error: nil,
                                                  metrics: try store.metricKeys(), database: database))
-        case match("assets", "style.css") != nil:
+        }
+        if match("assets", "style.css") != nil {
             return Reply(status: .ok, contentType: "text/css; charset=utf-8", body: Array(Style.css.utf8))
-        case match("assets", "app.js") != nil:
+        }
+        if match("assets", "app.js") != nil {
             return Reply(status: .ok, contentType: "text/javascript; charset=utf-8", body: Array(Script.js.utf8))
-        case match("api", "runs") != nil:
+        }
+        if match("api", "runs") != nil {
             let store = try reader.current()
             let request = try RunsRequest(q, store: store)
             return .json(API.runs(request, try request.fetch(store)))
-        case match("api", "run", "*") != nil:
-            let id = match("api", "run", "*")![0]
+        }
+        if let id = match("api", "run", "*")?.first {
             return .json(API.run(try RunView(try runID(id), store: try reader.current())))
-        case match("api", "run", "*", "csv") != nil:
-            let id = match("api", "run", "*", "csv")![0]
+        }
+        if let id = match("api", "run", "*", "csv")?.first {
             let run = try runID(id)
             var csv = CSVWriter()
             _ = try reader.current().show(run: run)  // 404 for an unknown run, not an empty file
@@ -93,18 +98,21 @@ public final class Site: Sendable {
             var reply = Reply(status: .ok, contentType: "text/csv; charset=utf-8", body: Array(csv.output.utf8))
             reply.attachmentName = "run\(run).csv"
             return reply
-        case match("api", "compare") != nil:
+        }
+        if match("api", "compare") != nil {
             return .json(API.compare(try reader.current().compare(runs: try q.runIDs("ids"))))
-        case match("api", "pareto") != nil:
+        }
+        if match("api", "pareto") != nil {
             let request = try TradeoffRequest(q)
             return .json(API.pareto(request, try request.fetch(try reader.current())))
-        case match("api", "metrics") != nil:
-            return .json(try API.metrics(try reader.current()))
-        case match("api", "methods") != nil:
-            return .json(JSON(rows: try reader.current().methods()))
-        default:
-            throw UIError.notFound("there is no page at \(path)")
         }
+        if match("api", "metrics") != nil {
+            return .json(try API.metrics(try reader.current()))
+        }
+        if match("api", "methods") != nil {
+            return .json(JSON(rows: try reader.current().methods()))
+        }
+        throw UIError.notFound("there is no page at \(path)")
     }
 
     private func runID(_ text: String) throws -> Int64 {

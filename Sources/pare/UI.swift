@@ -9,17 +9,17 @@ struct UICommand: ParsableCommand {
         commandName: "ui",
         abstract: "Browse the record in a web browser: runs, trade-offs, one run, comparisons (read-only).",
         discussion: """
-        Serves a local web app over the same queries as the other commands: the runs as a
-        sortable table with the --where filter box, the Pareto plot of any two metrics, a run's
-        config, metrics, tensors, lineage and training curves, and runs side by side; and the
-        same data as JSON under /api/ (runs, run/ID, compare?ids=, pareto?x=&y=, metrics,
-        methods). The database is opened read-only and read afresh on every request, so the
-        app is safe beside running sweeps and shows their new runs on reload. It listens on
+        Serves a local web app over the same queries as the other commands: the runs as a \
+        sortable table with the --where filter box, the Pareto plot of any two metrics, a run's \
+        config, metrics, tensors, lineage and training curves, and runs side by side; and the \
+        same data as JSON under /api/ (runs, run/ID, compare?ids=, pareto?x=&y=, metrics, \
+        methods). The database is opened read-only and read afresh on every request, so the \
+        app is safe beside running sweeps and shows their new runs on reload. It listens on \
         127.0.0.1 only, unless --allow-remote lets --host be another address. Stop it with Ctrl-C.
         Examples:
           pare ui --db demo.sqlite
           pare ui --db sweep.sqlite --port 9000
-          pare ui --host 0.0.0.0 --allow-remote   # anyone on the network can read the record
+          pare ui --host 0.0.0.0 --allow-remote   # the network can read it
         """
     )
     @Option(help: "The TCP port to listen on.") var port: Int = 8080

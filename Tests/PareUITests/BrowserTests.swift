@@ -37,7 +37,8 @@ import Testing
 
         // The runs page of the record.
         try browser.navigate(base + "/")
-        try browser.wait(for: "document.querySelectorAll('#runs tbody tr').length === 6")
+        // Loaded, its deferred script too (before that, typing would reach no listener).
+        try browser.wait(for: "document.readyState === 'complete' && document.querySelectorAll('#runs tbody tr').length === 6")
         #expect(try runIDs() == [6, 5, 4, 3, 2, 1])
 
         // Type a filter: while it is incomplete the box says what is wrong and where; complete, how many match.
@@ -47,7 +48,7 @@ import Testing
         try browser.type(" 0.8")
         try browser.wait(for: "document.getElementById('filter-status').textContent === '4 runs match'")
         try browser.press(key: "Enter", code: 13, text: "\r")
-        try browser.wait(for: "location.search.includes('where=') && document.getElementById('count')?.textContent === 'runs 1–4 of 4'")
+        try browser.wait(for: "location.search.includes('where=') && document.readyState === 'complete' && document.getElementById('count')?.textContent === 'runs 1–4 of 4'")
         #expect(try runIDs() == [4, 3, 2, 1])
 
         // Sort by size: smallest first, the filter kept.
@@ -58,7 +59,7 @@ import Testing
 
         // Open the first run.
         try browser.click("#runs tbody tr:first-child td:nth-child(2) a")
-        try browser.wait(for: "document.getElementById('run-title')")
+        try browser.wait(for: "document.readyState === 'complete' && document.getElementById('run-title')")
         #expect(try text("#run-title") == "Run 3 · int4")
         #expect(try text("#tensors").contains("layers.0.weight"))
         #expect(try text("#lineage").contains("next stage: run 4"))
@@ -66,7 +67,7 @@ import Testing
 
         // The trade-off page: every run with both metrics a point linking to it, hover says which.
         try browser.click("header a[href='/tradeoffs']")
-        try browser.wait(for: "document.querySelector('#plot-area svg')")
+        try browser.wait(for: "document.readyState === 'complete' && document.querySelector('#plot-area svg')")
         #expect(try browser.evaluate("document.querySelectorAll('#plot-area a[data-run]').length") as? Int == 5)
         #expect(try browser.evaluate("[...document.querySelectorAll('#frontier tbody tr td:first-child')].map(td => +td.textContent).sort()") as? [Int] == [1, 2, 3, 5])
         try browser.hover("#plot-area a[data-run='4'] path")
