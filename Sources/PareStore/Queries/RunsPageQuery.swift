@@ -47,10 +47,13 @@ extension Store {
                 page = try ids("runs_page_by_id", ascending: ascending ?? false, ["limit": limit, "offset": offset])
             case .metric(let key):
                 let up = ascending ?? !(MetricVocabulary.higherIsBetter(key) ?? true)
-                let having = try count("runs_page_count_with_metric", ["metric": key])
-                page = offset < having
-                    ? try ids("runs_page_by_metric", ascending: up, ["metric": key, "limit": limit, "offset": offset]) : []
+                // Without a filter the metric's index alone answers (no join to runs).
+                let suffix = compiled == nil ? "_unfiltered" : ""
+                page = try ids("runs_page_by_metric" + suffix, ascending: up, ["metric": key, "limit": limit, "offset": offset])
                 if page.count < limit {
+                    // The page runs past the runs that have the metric: those lacking it follow.
+                    // Counting the first kind is needed only here, to know where the second begins.
+                    let having = page.isEmpty ? try count("runs_page_count_with_metric" + suffix, ["metric": key]) : offset + page.count
                     page += try ids("runs_page_lacking_metric", ascending: nil,
                                     ["metric": key, "limit": limit - page.count, "offset": max(0, offset - having)])
                 }
