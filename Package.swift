@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         // Tensors, dtypes, SIMD kernels, weight encodings, safetensors.
@@ -59,7 +60,7 @@ let package = Package(
         // editing or deleting one changes the target's inputs and re-runs the plugin.
         .target(name: "PareSQL", path: ".",
                 exclude: ["Sources/PareTensor", "Sources/PareNN", "Sources/PareCompress", "Sources/PareStore",
-                          "Sources/Pare", "Sources/pare", "Sources/PareBench", "Sources/EmbedSQLTool",
+                          "Sources/Pare", "Sources/PareUI", "Sources/pare", "Sources/PareBench", "Sources/EmbedSQLTool",
                           "Sources/EmbedSQLPlugin", "Sources/CZlib", "Sources/COpenBLAS", "Tests", "scripts", "README.md", "data/README.md", "data/pareto-demo.svg"],
                 sources: ["Sources/PareSQL"],
                 resources: [.process("migrations"), .process("queries"), .process("data/digits.csv")],
@@ -71,12 +72,16 @@ let package = Package(
         .target(name: "PareStore", dependencies: [
             "PareTensor", "PareSQL", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // `pare ui`: the record in a browser, read-only, over PareStore's query layer.
+        .target(name: "PareUI", dependencies: [
+            "PareStore", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         // Orchestration: load → compress → evaluate → record.
         .target(name: "Pare", dependencies: ["PareTensor", "PareNN", "PareCompress", "PareStore"],
                 swiftSettings: fastMath),
         // The `pare` executable: thin argument-parser commands over Pare.
         .executableTarget(name: "PareCLI", dependencies: [
-            "Pare", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Pare", "PareUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/pare"),
         // Benchmarks (release build, never part of the test run).
         .executableTarget(name: "PareBench", dependencies: ["Pare", "COpenBLAS"], swiftSettings: fastMath),
@@ -88,6 +93,9 @@ let package = Package(
         .testTarget(name: "PareCompressTests", dependencies: ["PareCompress", "PareTestSupport"]),
         .testTarget(name: "PareStoreTests", dependencies: ["PareStore", "PareTestSupport"]),
         .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor", "PareTestSupport"]),
+        .testTarget(name: "PareUITests", dependencies: [
+            "PareUI", "PareStore", "PareTensor", .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         // Drives the built `pare` binary end to end (it depends on PareCLI so the binary is built first).
         .testTarget(name: "PareCLITests", dependencies: [
             "Pare", "PareCLI", "PareTestSupport", .product(name: "GRDB", package: "GRDB.swift"),

@@ -17,7 +17,7 @@ struct PareCommand: ParsableCommand {
             Runs.self, Show.self, Leaderboard.self, Pareto.self, Best.self, Summary.self, Compare.self,
             Plot.self, Export.self, ExportModel.self, ListMethods.self,
             ListMetrics.self, Tokenize.self, Generate.self, Embed.self, Layers.self,
-            Import.self, Tag.self, Note.self, Remove.self, GC.self, MergeCommand.self,
+            Import.self, Tag.self, Note.self, Remove.self, GC.self, MergeCommand.self, UICommand.self,
         ]
     )
 

@@ -20,6 +20,9 @@ public struct ParetoPlot: Sendable {
     /// One frontier per method (drawn in the method's colour) rather than one overall.
     public var perMethod: Bool
     public var title: String?
+    /// When set, each point links to `runLink + run id` (the `pare ui` run page); the SVG file
+    /// of `pare plot` has no links.
+    public var runLink: String?
 
     /// The points of `Store.pareto(…, allPoints: true)` (columns run, name, method, x, y, frontier).
     public init(x: String, y: String, table: ResultTable, directions: ParetoDirections? = nil,
@@ -49,7 +52,12 @@ public struct ParetoPlot: Sendable {
     }
 
     /// The SVG document.
-    public func svg() -> String {
+    public func svg() -> String { drawing().document }
+
+    /// The `<svg>` element alone, to put inside an HTML page.
+    public func svgElement() -> String { drawing().markup }
+
+    private func drawing() -> SVG {
         let width = 900, height = 580
         let left = 84.0, top = 64.0, right = Double(width) - 210, bottom = Double(height) - 66
         var svg = SVG(width: width, height: height)
@@ -109,9 +117,11 @@ public struct ParetoPlot: Sendable {
         for p in points.sorted(by: { ($0.onFrontier ? 1 : 0, $0.run) < ($1.onFrontier ? 1 : 0, $1.run) }) {
             let s = style[p.method]!
             let tip = "run \(p.run) · \(p.method) · \(x) = \(NumberText.compact(p.x)), \(y) = \(NumberText.compact(p.y))"
-            marks += "<path d=\"\(s.shape.path(x: px(p.x), y: py(p.y), r: p.onFrontier ? 5.5 : 4.5))\" fill=\"\(s.colour)\""
-            marks += p.onFrontier ? " stroke=\"#111\" stroke-width=\"1.2\"" : " fill-opacity=\"0.55\""
-            marks += "><title>\(SVG.escape(tip))</title></path>\n"
+            var mark = "<path d=\"\(s.shape.path(x: px(p.x), y: py(p.y), r: p.onFrontier ? 5.5 : 4.5))\" fill=\"\(s.colour)\""
+            mark += p.onFrontier ? " stroke=\"#111\" stroke-width=\"1.2\"" : " fill-opacity=\"0.55\""
+            mark += "><title>\(SVG.escape(tip))</title></path>"
+            if let runLink { mark = "<a href=\"\(SVG.escape(runLink + String(p.run)))\" data-run=\"\(p.run)\">" + mark + "</a>" }
+            marks += mark + "\n"
         }
         svg.element("g", [("clip-path", "url(#plot-area)")], children: "\n" + marks)
 
@@ -141,7 +151,7 @@ public struct ParetoPlot: Sendable {
         ly += 20
         legend += "<text x=\"\(n(right + 24))\" y=\"\(n(ly))\" fill=\"#555\" font-size=\"11\">outlined: on the frontier</text>"
         svg.element("g", [("fill", "#222")], children: legend)
-        return svg.document
+        return svg
     }
 
     /// "size_bytes (bytes, log scale) · lower is better"

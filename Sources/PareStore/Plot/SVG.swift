@@ -12,23 +12,7 @@ struct SVG {
         self.height = height
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            // XML 1.0 forbids most control characters, even escaped.
-            case _ where c.value < 0x20 && c != "\t" && c != "\n" && c != "\r": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { MarkupText.escape(s) }
 
     static func number(_ v: Double) -> String {
         let r = (v * 100).rounded() / 100
@@ -52,9 +36,12 @@ struct SVG {
 
     mutating func raw(_ markup: String) { body += markup }
 
-    var document: String {
+    /// A standalone SVG file: the XML declaration, then the element.
+    var document: String { "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + markup }
+
+    /// The `<svg>` element, as an HTML page embeds it.
+    var markup: String {
         """
-        <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(width) \(height)" width="\(width)" height="\(height)" \
         font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="13">
 
@@ -102,5 +89,28 @@ enum MarkerShape: CaseIterable {
 
     private func polygon(_ x: Double, _ y: Double, _ corners: [(Double, Double)]) -> String {
         "M" + corners.map { "\(SVG.number(x + $0.0)),\(SVG.number(y + $0.1))" }.joined(separator: "L") + "z"
+    }
+}
+
+/// Text made safe inside XML or HTML, as element content or a quoted attribute value: the five
+/// markup characters as entities, and the control characters XML 1.0 forbids (even escaped)
+/// replaced. SVG plots and `pare ui`'s pages both escape through it.
+public enum MarkupText {
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            // XML 1.0 forbids most control characters, even escaped.
+            case _ where c.value < 0x20 && c != "\t" && c != "\n" && c != "\r": out += "\u{FFFD}"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 }
