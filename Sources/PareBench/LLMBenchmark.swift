@@ -14,8 +14,8 @@ struct LLMVariant {
 
 /// The deployment formats of issue 13 on SmolLM2: the quantized ones include the (tied) LM head,
 /// as llama.cpp's GGUF types quantize it, since at batch 1 its 49k×576 fp32 rows would otherwise
-/// be most of an int4 step's bytes. (int4 group 128 does not divide SmolLM2's width 576, so the
-/// group-128 variant covers the layers it divides — the MLP down projections — and the rest at 64.)
+/// be most of an int4 step's bytes. (Group 128 does not divide SmolLM2's width 576 = 4.5 × 128, so
+/// the group-wise int4 variant beside Q4_0's group 32 uses groups of 64 on every layer.)
 let llmVariants: [LLMVariant] = [
     .init(name: "fp32", method: "none", settings: [:]),
     .init(name: "int8-g32 (Q8_0)", method: "quant-weight",

@@ -31,9 +31,10 @@ public func runQuantBenchmark(arguments: [String], sizes: [Int] = [4096, 8192]) 
                 }
             }
         }
-        var fp32Best = Double.infinity
+        // Each row's ratio is against the fp32 time measured in that row's own rounds, so a
+        // change of load during the run moves both sides alike.
         func row(_ name: String, bytes: Int, _ forward: (Tensor) -> Void) {
-            var best = Double.infinity
+            var best = Double.infinity, fp32Best = Double.infinity
             for _ in 0..<9 {
                 fp32Best = min(fp32Best, seconds(fp32))
                 best = min(best, seconds { forward(x) })
@@ -51,7 +52,6 @@ public func runQuantBenchmark(arguments: [String], sizes: [Int] = [4096, 8192]) 
             print(line + String(format: "%.2f", last / (16 * best)))
         }
         fp32()
-        fp32Best = min(seconds(fp32), seconds(fp32))
         row("fp32 simd gemv", bytes: n * n * 4) { _ in fp32() }
         let cases: [(String, QuantFormat, QuantGranularity)] = [
             ("int8 channel symmetric", .int8Symmetric, .channel),
