@@ -63,14 +63,25 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
-        do {
-            let pool = try DatabasePool(path: path, configuration: config)
-            writer = pool
-            try Self.migrate(pool, path: path)
-            reaped = try pool.write(Self.reap)
-        } catch let error as DatabaseError {
-            throw StoreError.from(error, path: path)
+        // Opening can meet SQLITE_BUSY at once, without SQLite's busy handler: GRDB's WAL set-up
+        // and the migrator read before they write, and a transaction that read cannot wait for
+        // another process's write lock. Each step is idempotent, so it is tried again until the
+        // busy timeout has passed, as a plain write would wait.
+        let deadline = Date().addingTimeInterval(Self.busyTimeout)
+        var opened: DatabasePool?
+        while true {
+            do {
+                let pool = try opened ?? DatabasePool(path: path, configuration: config)
+                opened = pool
+                try Self.migrate(pool, path: path, deadline: deadline)
+                reaped = try pool.write(Self.reap)
+                break
+            } catch let error as DatabaseError {
+                guard Self.isBusy(error), Date() < deadline else { throw StoreError.from(error, path: path) }
+                usleep(UInt32.random(in: 5_000...40_000))
+            }
         }
+        writer = opened
         reapedOnOpen = reaped
     }
 
@@ -134,7 +145,7 @@ public final class Store: Sendable {
 
     /// Applies the migrations the file lacks. Nothing is written when it has them all, so a
     /// writer that has nothing to migrate leaves the schema as it was.
-    private static func migrate(_ pool: DatabasePool, path: String) throws {
+    private static func migrate(_ pool: DatabasePool, path: String, deadline: Date) throws {
         let migrator = Migrations.migrator
         let complete = try pool.read { db in
             let applied = try checkPare(db, path: path)
@@ -144,17 +155,23 @@ public final class Store: Sendable {
         // Several processes opening a fresh database race to migrate it: the migrator lists
         // what is missing, then applies each migration in its own transaction, so a loser
         // finds a migration already applied by the winner. It tries again (each try re-reads
-        // what is applied) until the schema is complete.
-        for attempt in 1...20 {
+        // what is applied) until the schema is complete or the busy timeout has passed: the
+        // winner's migrations can take seconds on a loaded machine.
+        while true {
             do {
                 try migrator.migrate(pool)
                 return
             } catch {
                 if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
-                if attempt == 20 { throw error }
-                usleep(50_000)
+                if Date() >= deadline { throw error }
+                usleep(UInt32.random(in: 10_000...50_000))
             }
         }
+    }
+
+    /// SQLITE_BUSY or SQLITE_LOCKED, with any extended code (a stale snapshot, a recovery).
+    static func isBusy(_ error: DatabaseError) -> Bool {
+        error.resultCode.primaryResultCode == .SQLITE_BUSY || error.resultCode.primaryResultCode == .SQLITE_LOCKED
     }
 
     /// The migrations applied to a Pare database (empty for an empty one); throws for another
