@@ -165,6 +165,35 @@ public struct BlackBoxTeacher: Sendable {
 
     // MARK: - Running the command
 
+    /// Starts the command with fresh pipes. A script written a moment ago can be briefly "text
+    /// file busy" (ETXTBSY): a process forked elsewhere in this program at that moment holds the
+    /// writer's descriptor until its exec. That clears within milliseconds, so the start is
+    /// retried (with a new Process: a failed one cannot be run again) for up to two seconds;
+    /// every other error is the answer.
+    private func launch(onExit: @escaping @Sendable () -> Void) throws -> (Process, Pipe, Pipe, Pipe) {
+        let deadline = Date().addingTimeInterval(2)
+        while true {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+            process.standardInput = stdin
+            process.standardOutput = stdout
+            process.standardError = stderr
+            process.terminationHandler = { _ in onExit() }
+            do {
+                try process.run()
+                return (process, stdin, stdout, stderr)
+            } catch let error as NSError {
+                let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError
+                let busy = (error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY))
+                    || (underlying?.domain == NSPOSIXErrorDomain && underlying?.code == Int(ETXTBSY))
+                guard busy, Date() < deadline else { throw error }
+                usleep(10_000)
+            }
+        }
+    }
+
     private func query(inputs: Tensor, rows: [Int]) throws -> [TeacherAnswer] {
         ignoreSIGPIPE
         let width = inputs.columns
@@ -175,18 +204,11 @@ public struct BlackBoxTeacher: Sendable {
             return "{\"id\": \(row), \"x\": [\(x.joined(separator: ", "))]}\n"
         }
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
         let output = LineCollector()
         let errors = LineCollector()
-        process.terminationHandler = { _ in output.markExited() }
+        let (process, stdin, stdout, stderr): (Process, Pipe, Pipe, Pipe)
         do {
-            try process.run()
+            (process, stdin, stdout, stderr) = try launch { output.markExited() }
         } catch {
             throw TeacherError(.notExecutable, "teacher command '\(command)' could not be started: \(error.localizedDescription).")
         }
@@ -216,6 +238,8 @@ public struct BlackBoxTeacher: Sendable {
                         _ = output.waitExit(timeout: 2)
                         stop(pid)
                         process.waitUntilExit()
+                        // Its last stderr line may still be in the pipe: let the reader drain it.
+                        _ = finished.wait(timeout: .now() + 2)
                         throw crashError(process, answered: answers.count, of: rows.count, stderr: errors.lastLine)
                     }
                     stop(pid)
