@@ -286,6 +286,18 @@ enum LogTime {
         guard let date = withFraction.date(from: text) ?? plain.date(from: text) else {
             throw LogInputError("\(field) '\(text)' is not an ISO 8601 time; write e.g. 2025-01-31T12:34:56Z.")
         }
-        return withFraction.string(from: date)
+        return iso(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    /// Milliseconds since the epoch → "2026-01-01T00:00:00.000Z" (integer arithmetic: no
+    /// formatter per call, which `--from` and an MLflow import would make per line).
+    static func iso(milliseconds ms: Int64) -> String {
+        let seconds = ms.quotientAndRemainder(dividingBy: 1000)
+        let (whole, millis) = seconds.remainder < 0 ? (seconds.quotient - 1, seconds.remainder + 1000) : seconds
+        var time = time_t(whole)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis))
     }
 }

@@ -100,6 +100,9 @@ import PareTensor
         let baseline = try source.record(start("train-student", name: "distill [baseline]"), outcome(["accuracy": 0.8]))
         var distilled = outcome(["accuracy": 0.85, "accuracy_gain_over_baseline": 0.05])
         distilled.params["baseline_run"] = .int(Int(baseline))
+        // The note names the baseline by id, as Recorder writes it; a run 3 elsewhere is not it.
+        distilled.notes = ["baseline: run \(baseline) (accuracy 0.8000); this run 0.8500, gain +0.0500",
+                           "baseline: run \(baseline)0 is another run", "teacher: \"t\" é"]
         let distill = try source.record(start("distill", name: "distill"), distilled)
         source.close()
 
@@ -113,6 +116,11 @@ import PareTensor
         #expect(try target.count("SELECT parent_run_id FROM runs WHERE id = \(here(child))") == Int(try here(parent)))
         #expect(try target.count("SELECT count(*) FROM runs WHERE parent_run_id IS NOT NULL") == 1)
         #expect(try target.show(run: here(distill)).params.rows.contains([.text("baseline_run"), .int(try here(baseline))]))
+        // Its note follows the remapped id; the other notes are kept as they were, in order.
+        #expect(try target.show(run: here(distill)).notes == [
+            "baseline: run \(try here(baseline)) (accuracy 0.8000); this run 0.8500, gain +0.0500",
+            "baseline: run \(baseline)0 is another run", "teacher: \"t\" é"])
+        #expect(try target.show(run: here(parent)).notes == reader.show(run: parent).notes)
     }
 
     @Test func aMergedRunShowsAsTheOriginalExceptItsId() throws {

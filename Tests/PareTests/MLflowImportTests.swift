@@ -268,9 +268,9 @@ import Testing
     }
 
     @Test func timesAreUTCWithMilliseconds() {
-        #expect(MLflowImport.isoTime(1_767_225_631_234) == "2026-01-01T00:00:31.234Z")
-        #expect(MLflowImport.isoTime(0) == "1970-01-01T00:00:00.000Z")
-        #expect(MLflowImport.isoTime(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(LogTime.iso(milliseconds: 1_767_225_631_234) == "2026-01-01T00:00:31.234Z")
+        #expect(LogTime.iso(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
+        #expect(LogTime.iso(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
     }
 
     @Test func metaYAMLAsMLflowWritesIt() throws {

@@ -97,8 +97,8 @@ public enum MLflowImport {
         config["method"] = nil   // the store adds the method itself, as text
         let start = RunStart(experiment: intoExperiment ?? run.experiment, name: run.tags["mlflow.runName"] ?? run.name,
                              method: method, config: config, pareVersion: Recorder.pareVersion, source: .mlflow,
-                             uid: uid(run), startedAt: run.startTime.map(isoTime),
-                             endedAt: (run.endTime ?? run.startTime).map(isoTime))
+                             uid: uid(run), startedAt: run.startTime.map(LogTime.iso),
+                             endedAt: (run.endTime ?? run.startTime).map(LogTime.iso))
         let metrics = metricRows(run.metrics)
         let failed = run.status == .failed || run.status == .killed
         let outcome = RunOutcome(metrics: metrics, reported: Set(metrics.map(\.key)), tags: run.tags,
@@ -147,16 +147,5 @@ public enum MLflowImport {
         let wholeNumber = text.allSatisfy { "0123456789+-".contains($0) }
         if decimal, !wholeNumber, let double = Double(text), double.isFinite { return .double(double) }
         return .string(text)
-    }
-
-    /// Milliseconds since the epoch as UTC ISO 8601 with milliseconds ("2026-01-01T00:00:00.000Z").
-    static func isoTime(_ ms: Int64) -> String {
-        let seconds = ms.quotientAndRemainder(dividingBy: 1000)
-        let (whole, millis) = seconds.remainder < 0 ? (seconds.quotient - 1, seconds.remainder + 1000) : seconds
-        var time = time_t(whole)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis))
     }
 }
