@@ -9,12 +9,16 @@ public enum TransformerIO {
     /// The record's file names for what a transformer needs besides its weights.
     public static let configFile = "config.json"
     public static let tokenizerFile = "tokenizer.json"
+    /// Hugging Face's tokenizer settings; kept for its `chat_template`, which a GGUF export
+    /// writes as `tokenizer.chat_template` (a GGUF base's template is recorded in this file).
+    public static let tokenizerConfigFile = "tokenizer_config.json"
 
     /// A transformer checkpoint as the record keeps it.
     struct Checkpoint {
         var model: TransformerModel
         var configJSON: Data
         var tokenizerJSON: Data?
+        var tokenizerConfigJSON: Data?
         var tokenizer: (any Tokenizer)?
     }
 
@@ -24,11 +28,12 @@ public enum TransformerIO {
         if HuggingFaceDirectory.isModelDirectory(url) {
             let hf = try HuggingFaceDirectory.load(url)
             let tokenizer = try hf.tokenizerJSON.map { try TokenizerLoader.load(tokenizerJSON: $0, source: url.appendingPathComponent(tokenizerFile).path) }
-            checkpoint = Checkpoint(model: hf.model, configJSON: hf.configJSON, tokenizerJSON: hf.tokenizerJSON, tokenizer: tokenizer)
+            checkpoint = Checkpoint(model: hf.model, configJSON: hf.configJSON, tokenizerJSON: hf.tokenizerJSON,
+                                    tokenizerConfigJSON: hf.tokenizerConfigJSON, tokenizer: tokenizer)
         } else {
             let gguf = try GGUFCheckpoint.load(try GGUFFile.open(url))
             checkpoint = Checkpoint(model: gguf.model, configJSON: gguf.configJSON, tokenizerJSON: gguf.tokenizerJSON,
-                                    tokenizer: gguf.tokenizer)
+                                    tokenizerConfigJSON: gguf.chatTemplate.map(chatTemplateConfig), tokenizer: gguf.tokenizer)
         }
         if let tokenizer = checkpoint.tokenizer, tokenizer.vocabularySize > checkpoint.model.vocabularySize {
             throw PareError("\(url.path): its tokenizer has \(tokenizer.vocabularySize) tokens but the model's embedding has only \(checkpoint.model.vocabularySize) rows; the tokenizer belongs to another model.")
@@ -52,6 +57,20 @@ public enum TransformerIO {
         return nil
     }
 
+    /// A tokenizer_config.json holding only `template` as its `chat_template`.
+    static func chatTemplateConfig(_ template: String) -> Data {
+        (try? JSONSerialization.data(withJSONObject: ["chat_template": template], options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+
+    /// The chat template of a recorded tokenizer_config.json: its `chat_template` string, or of a
+    /// list of named templates (Hugging Face's other form) the one named "default".
+    static func chatTemplate(tokenizerConfigJSON data: [UInt8]?) -> String? {
+        guard let data, let object = (try? JSONSerialization.jsonObject(with: Data(data))) as? [String: Any] else { return nil }
+        if let template = object["chat_template"] as? String { return template }
+        let named = object["chat_template"] as? [[String: Any]] ?? []
+        return named.first { $0["name"] as? String == "default" }?["template"] as? String
+    }
+
     /// Whether the file starts with GGUF's magic bytes.
     static func isGGUF(_ url: URL) -> Bool {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
@@ -69,6 +88,7 @@ public enum TransformerIO {
         }
         var files = [(name: configFile, bytes: [UInt8](checkpoint.configJSON))]
         if let t = checkpoint.tokenizerJSON { files.append((tokenizerFile, [UInt8](t))) }
+        if let t = checkpoint.tokenizerConfigJSON { files.append((tokenizerConfigFile, [UInt8](t))) }
         return ModelIO.Loaded(model: model, name: name, hash: hasher.finalizeHex(),
                               sizeBytes: tensors.reduce(0) { $0 + $1.tensor.payload.count },
                               files: files, tokenizer: checkpoint.tokenizer)

@@ -53,6 +53,7 @@ import PareTestSupport
         #expect(types["blk.0.ffn_down.weight"] == .f16 && types["token_embd.weight"] == .f16 && types["output.weight"] == .f16)
         #expect(types["blk.0.attn_norm.weight"] == .f32 && types["output_norm.weight"] == .f32)
         #expect(file.tensors.count == 1 + 2 * 9 + 2)
+        #expect(file.int("general.file_type") == 7)   // LLAMA_FTYPE_MOSTLY_Q8_0: 12 of the 16 matrices
         #expect(report.contains { $0.hasPrefix("12 tensors int8 symmetric group32 → Q8_0: codes copied") })
         #expect(report.contains { $0.hasPrefix("4 tensors F32 → F16: re-encoded") })
 
@@ -182,6 +183,39 @@ import PareTestSupport
         let text = try String(contentsOf: try TinyTransformers.text(in: folder), encoding: .utf8)
         #expect(exported.encode(text, addSpecialTokens: true, maxLength: nil) == original.encode(text, addSpecialTokens: true, maxLength: nil))
         #expect(file.stringArray("tokenizer.ggml.tokens")?.count == 540 && file.string("tokenizer.ggml.model") == "gpt2")
+    }
+
+    /// `general.file_type` says the type most matrices have, with llama.cpp's numbers.
+    @Test func theFileTypeIsLlamaCppsNumberForTheMatrices() throws {
+        let model = try TinyTransformers.llama(in: folder.appending(path: UUID().uuidString)).path
+        let store = try store()
+        let run = try Recorder.record(try Recorder.prepare(try request(model, "none")), store: store)
+        for (type, number) in [(GGUFExportType.f32, 0), (.f16, 1), (.q4_0, 2), (.q4_1, 3), (.q8_0, 7), (.bf16, 32)] {
+            let file = try GGUFFile.open(URL(fileURLWithPath: try export(run, store, type: type).path))
+            #expect(file.int("general.file_type") == number, "\(type)")
+        }
+    }
+
+    /// A base model's chat template (tokenizer_config.json's `chat_template`) is recorded with
+    /// it and written as `tokenizer.chat_template`; a GGUF base's template goes round again.
+    @Test func theChatTemplateTravelsFromTheBaseToTheExportAndBack() throws {
+        let directory = try TinyTransformers.llama(in: folder.appending(path: UUID().uuidString))
+        let template = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        let config = try JSONSerialization.data(withJSONObject: ["chat_template": template, "model_max_length": 2048])
+        try config.write(to: directory.appending(path: "tokenizer_config.json"))
+        let store = try store()
+        let run = try Recorder.record(try Recorder.prepare(try request(directory.path, "none")), store: store)
+        let (path, _) = try export(run, store, type: .f16)
+        #expect(try GGUFFile.open(URL(fileURLWithPath: path)).string("tokenizer.chat_template") == template)
+
+        let again = try Recorder.record(try Recorder.prepare(try request(path, "none")), store: store)
+        let (second, _) = try export(again, store, type: .f16)
+        #expect(try GGUFFile.open(URL(fileURLWithPath: second)).string("tokenizer.chat_template") == template)
+        // The list form Hugging Face also writes: the template named "default".
+        let list = try JSONSerialization.data(withJSONObject: ["chat_template": [["name": "tool_use", "template": "x"],
+                                                                                ["name": "default", "template": template]]])
+        #expect(TransformerIO.chatTemplate(tokenizerConfigJSON: [UInt8](list)) == template)
+        #expect(TransformerIO.chatTemplate(tokenizerConfigJSON: [UInt8]("not json".utf8)) == nil)
     }
 
     @Test func anEncoderIsRefusedInOneSentence() throws {

@@ -5,7 +5,8 @@ import PareTensor
 /// A recorded decoder written as a GGUF file llama.cpp runs: the hyper-parameters under
 /// `<arch>.` as convert_hf_to_gguf.py writes them (a structurally pruned model with its own
 /// sizes; `attention.key_length` when heads were removed, since embedding_length / head_count
-/// is then no longer the head size), `tokenizer.ggml.*`, Pare's `pare.run_id`, `pare.method` and
+/// is then no longer the head size), `general.file_type`, `tokenizer.ggml.*` and the base's
+/// `tokenizer.chat_template` when it had one, Pare's `pare.run_id`, `pare.method` and
 /// `pare.config`, and the tensors under llama.cpp's names, Llama's q/k rows in its RoPE order.
 public enum GGUFExport {
     /// Which run the file comes from, for its `pare.*` metadata.
@@ -50,6 +51,9 @@ public enum GGUFExport {
         metadata += hyperParameters(spec, arch: arch)
         metadata += try GGUFTokenizerExport.metadata(tokenizerJSON: Data(tokenizer), configJSON: files[TransformerIO.configFile].map { Data($0) },
                                                      embeddingRows: spec.vocabSize)
+        if let template = TransformerIO.chatTemplate(tokenizerConfigJSON: files[TransformerIO.tokenizerConfigFile]) {
+            metadata.append(("tokenizer.chat_template", .string(template)))
+        }
         metadata += [("pare.run_id", .int64(run.id)), ("pare.method", .string(run.method)), ("pare.config", .string(run.configJSON))]
 
         var encoder = GGUFTensorEncoder(requested: type?.ggml)
@@ -85,6 +89,7 @@ public enum GGUFExport {
             }
             progress?(Double(tensors.count) / total)
         }
+        metadata.insert(("general.file_type", .uint32(fileType(tensors.map(\.data)))), at: 3)
         return Result(writer: GGUFWriter(metadata: metadata, tensors: tensors.map(\.data)),
                       report: report(tensors.map(\.note), roundedGroups: encoder.roundedGroups, largestChange: encoder.largestScaleChange))
     }
@@ -98,6 +103,29 @@ public enum GGUFExport {
         try OutputFile.write(to: path, protecting: protected) { try result.writer.write(to: $0) }
         bar.finish()
         return result.report
+    }
+
+    /// `general.file_type`: llama.cpp's `llama_ftype` for the type most matrices have ("mostly
+    /// Q4_0": norms stay F32, the embedding or a row that blocks do not divide may differ), counted
+    /// by tensors as llama.cpp guesses it for a file without the key; all-F32 is 0.
+    static func fileType(_ tensors: [GGUFTensorData]) -> UInt32 {
+        var count: [GGMLType: Int] = [:]
+        for t in tensors where t.dimensions.count > 1 { count[t.type, default: 0] += 1 }
+        guard let main = count.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key.rawValue > $1.key.rawValue) })?.key
+        else { return 0 }
+        return switch main {
+        case .f32: 0
+        case .f16: 1
+        case .q4_0: 2
+        case .q4_1: 3
+        case .q8_0: 7
+        case .q5_0: 8
+        case .q5_1: 9
+        case .q4_K: 14   // LLAMA_FTYPE_MOSTLY_Q4_K_S: every matrix Q4_K (the _M mix gives some Q6_K)
+        case .q6_K: 18
+        case .bf16: 32
+        default: 1
+        }
     }
 
     /// The `<arch>.*` keys llama.cpp's loader reads (names as in its LLM_KV table).

@@ -19,6 +19,9 @@ public enum GGUFCheckpoint {
         public var tokenizer: any Tokenizer
         /// The Hugging Face tokenizer.json equivalent; loading it gives the same ids as `tokenizer`.
         public var tokenizerJSON: Data
+        /// `tokenizer.chat_template` (a Jinja template, as Hugging Face's tokenizer_config.json
+        /// holds it), when the file has one.
+        public var chatTemplate: String?
     }
 
     /// Reads the model, its config and its tokenizer. Tensors are dequantised to Float32 one at a
@@ -32,7 +35,8 @@ public enum GGUFCheckpoint {
         let configJSON = config.huggingFaceConfigJSON(bosTokenID: tokenizerMetadata.bosID, eosTokenID: tokenizerMetadata.eosID)
         // Through the registry from the JSON just written, so the config.json is the one the model runs.
         let model = try TransformerRegistry.load(configJSON: configJSON, tensors: tensors(file, config: config))
-        return Loaded(model: model, config: config, configJSON: configJSON, tokenizer: tokenizer, tokenizerJSON: tokenizerJSON)
+        return Loaded(model: model, config: config, configJSON: configJSON, tokenizer: tokenizer, tokenizerJSON: tokenizerJSON,
+                      chatTemplate: file.string("tokenizer.chat_template"))
     }
 
     /// Opens and loads the file at `url`.

@@ -10,6 +10,8 @@ public enum HuggingFaceDirectory {
         public var configJSON: Data
         /// nil when the directory has no tokenizer.json.
         public var tokenizerJSON: Data?
+        /// tokenizer_config.json (special tokens, the chat template), nil when absent.
+        public var tokenizerConfigJSON: Data?
     }
 
     /// Whether `url` looks like a model directory (it has a config.json).
@@ -28,7 +30,9 @@ public enum HuggingFaceDirectory {
         let model = try TransformerRegistry.load(configJSON: config, tensors: try tensors(in: directory))
         let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
         let tokenizer = FileManager.default.fileExists(atPath: tokenizerURL.path) ? try Data(contentsOf: tokenizerURL) : nil
-        return Loaded(model: model, configJSON: config, tokenizerJSON: tokenizer)
+        let tokenizerConfigURL = directory.appendingPathComponent("tokenizer_config.json")
+        let tokenizerConfig = FileManager.default.fileExists(atPath: tokenizerConfigURL.path) ? try Data(contentsOf: tokenizerConfigURL) : nil
+        return Loaded(model: model, configJSON: config, tokenizerJSON: tokenizer, tokenizerConfigJSON: tokenizerConfig)
     }
 
     /// The directory's weights: the single file, or every shard the index names.
