@@ -47,7 +47,8 @@ public final class Site: Sendable {
             let request = try RunsRequest(q, store: store)
             let page = try request.fetch(store)
             return .html(RunsPageView.render(request, page: page, error: nil, filterText: request.filter,
-                                             columnsText: request.columns.joined(separator: ","), database: database))
+                                             columnsText: request.columns.joined(separator: ","), sort: request.sort,
+                                             order: request.ascending.map { $0 ? "asc" : "desc" }, database: database))
         }
         if let id = match("run", "*")?.first {
             let run = try RunView(try runID(id), store: try reader.current())
@@ -126,8 +127,8 @@ public final class Site: Sendable {
         let metrics = (try? reader.current().metricKeys()) ?? []
         switch path {
         case "/", "/runs":
-            return RunsPageView.render(nil, page: nil, error: e, filterText: query["where"],
-                                       columnsText: query["cols"] ?? "", database: database)
+            return RunsPageView.render(nil, page: nil, error: e, filterText: query["where"], columnsText: query["cols"] ?? "",
+                                       sort: query["sort"], order: query["order"], database: database)
         case "/tradeoffs":
             return TradeoffPageView.render(try? TradeoffRequest(query), filterText: query["where"], table: nil, error: e,
                                            metrics: metrics, database: database)

@@ -4,15 +4,17 @@ import PareTensor
 /// `/`: the runs as a sortable table (any metric as a column), the filter box, pages of 100,
 /// and checkboxes to compare runs.
 enum RunsPageView {
+    /// `sort` and `order` are kept as hidden fields, so applying a filter keeps the page's order
+    /// (also when the page comes back with an error, from the raw query).
     static func render(_ request: RunsRequest?, page: RunsPage?, error: UIError?, filterText: String?,
-                       columnsText: String, database: String) -> String {
+                       columnsText: String, sort: String?, order: String?, database: String) -> String {
         var body = "<h1>Runs</h1>\n"
         body += """
         <form method="get" action="/" id="filter-form" class="filters">
         <label>Filter <input type="text" name="where" id="filter" size="70" value="\(HTML.escape(filterText ?? ""))"
           placeholder="metrics.accuracy > 0.9 and params.bits <= 4" autocomplete="off" spellcheck="false"></label>
         <label>Columns <input type="text" name="cols" id="cols" size="50" value="\(HTML.escape(columnsText))"></label>
-        \(request.map { $0.sort != "id" ? "<input type=\"hidden\" name=\"sort\" value=\"\(HTML.escape($0.sort))\">" : "" } ?? "")
+        \(hidden("sort", sort.flatMap { $0 == "id" ? nil : $0 }))\(hidden("order", order))
         <button type="submit" id="apply">Apply</button>
         <span id="filter-status" class="status"></span>
         </form>
@@ -23,6 +25,11 @@ enum RunsPageView {
             body += table(request, page)
         }
         return HTML.page(title: "Runs", active: "Runs", database: database, body: body)
+    }
+
+    private static func hidden(_ name: String, _ value: String?) -> String {
+        guard let value, !value.isEmpty else { return "" }
+        return "<input type=\"hidden\" name=\"\(name)\" value=\"\(HTML.escape(value))\">"
     }
 
     static func table(_ request: RunsRequest, _ page: RunsPage) -> String {
