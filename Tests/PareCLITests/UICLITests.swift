@@ -64,6 +64,16 @@ import Testing
         let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/api/runs")!)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: body, as: UTF8.self).contains("\"name\":\"served\""))
+        // The run page's model download goes through the CLI's exporter: the same bytes as
+        // `pare export-model` writes, the database untouched.
+        let before = try cli.fingerprint()
+        let (model, modelResponse) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/run/1/model.safetensors")!)
+        #expect((modelResponse as? HTTPURLResponse)?.statusCode == 200)
+        #expect((modelResponse as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Disposition")?.contains("run1.safetensors") == true)
+        let exported = cli.path("exported.safetensors")
+        #expect(try cli.run(["export-model", "1", "--out", exported]).status == 0)
+        #expect(model == (try Data(contentsOf: URL(fileURLWithPath: exported))))
+        #expect(try cli.fingerprint() == before)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
