@@ -103,21 +103,30 @@ public final class Store: Sendable {
     /// Runs a read. A writable store reads through its pool; a read-only one through its
     /// `ReadConnection`, which retries in shared-lock mode if a writer changed the file meanwhile.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            if let connection { return try connection.read(body) }
-            return try pool.read(body)
-        } catch let error as DatabaseError {
-            throw StoreError.from(error, path: path)
-        }
+        if let connection { return try connection.read(body) }
+        return try retryingWhileBusy { try pool.read(body) }
     }
 
     /// Runs a write transaction; SQLite's errors become one sentence about the file.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try requireWritable()
-        do {
-            return try pool.write(body)
-        } catch let error as DatabaseError {
-            throw StoreError.from(error, path: path)
+        return try retryingWhileBusy { try pool.write(body) }
+    }
+
+    /// SQLite answers BUSY at once, without its busy handler, in the few cases where waiting
+    /// could deadlock (a transaction that read before it wrote, a WAL recovery in progress). A
+    /// transaction that failed so was rolled back and changed nothing (the bodies touch only the
+    /// database; `KnownRows` learns after the commit), so it is run again until the busy timeout
+    /// has passed, as a plain wait for the lock would. A BUSY after the full wait is the answer.
+    private func retryingWhileBusy<T>(_ attempt: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(Self.busyTimeout)
+        while true {
+            do {
+                return try attempt()
+            } catch let error as DatabaseError {
+                guard Self.isBusy(error), Date() < deadline else { throw StoreError.from(error, path: path) }
+                usleep(UInt32.random(in: 5_000...40_000))
+            }
         }
     }
 
