@@ -13,6 +13,8 @@ struct LogCommand: ParsableCommand {
               --metric perplexity=11.82 --tag tool=llm-compressor
           pare log --method llama-quantize --base SmolLM2-135M-Instruct.gguf --model smollm2-q4_0.gguf \\
               --param type=Q4_0 --evaluate --test text:emma.txt,tokens=2048,context=512
+          pare log --method gptq --base SmolLM2-135M-Instruct.gguf --uid mlflow-7f3a --started-at 2025-01-31T12:00:00Z \\
+              --ended-at 2025-01-31T12:04:10Z --metric perplexity=31.2
           pare log --from runs.jsonl
         --base: a model Pare can load (recorded as the run's base model, so the run compares with
         that model's `none` run), or a name kept as the param base_model.
@@ -40,6 +42,9 @@ struct LogCommand: ParsableCommand {
     @Option(name: .customLong("tag"), help: "A label, NAME=VALUE (repeatable).") var tags: [String] = []
     @Option(help: "A name for the run.") var name: String?
     @Option(help: "The experiment the run belongs to (with --from: for lines that name none).") var experiment: String = "default"
+    @Option(help: "When the other tool started the run, ISO 8601 (e.g. 2025-01-31T12:34:56Z); default now.") var startedAt: String?
+    @Option(help: "When it ended, ISO 8601; default now.") var endedAt: String?
+    @Option(help: "The run's identity in the other tool (e.g. its run id): logging the same uid again records nothing.") var uid: String?
     @Flag(help: "Measure --model with Pare's own evaluation on --test.") var evaluate = false
     @Option(help: "With --evaluate: the test data, as for pare record (text:FILE[,tokens=N][,context=C], a CSV, sentences:FILE).") var test: String?
     @Flag(help: "With --evaluate (or --from lines that evaluate): skip latency and throughput measurement.") var noTiming = false
@@ -58,11 +63,16 @@ struct LogCommand: ParsableCommand {
                     params: Dictionary(uniqueKeysWithValues: try RunLog.pairs(params, option: "param").map { ($0.key, RunLog.paramValue($0.value)) }),
                     metrics: try RunLog.pairs(metrics, option: "metric").map { (key: $0.key, value: try RunLog.metricValue($0.value, key: $0.key)) },
                     tags: Dictionary(uniqueKeysWithValues: try RunLog.pairs(tags, option: "tag").map { ($0.key, $0.value) }),
-                    name: name, experiment: experiment, evaluate: evaluate, testPath: test, measureSpeed: !noTiming)
+                    name: name, experiment: experiment, evaluate: evaluate, testPath: test, measureSpeed: !noTiming,
+                    startedAt: startedAt, endedAt: endedAt, uid: uid)
                 if !evaluate && noTiming { throw LogInputError("--no-timing is for --evaluate; leave it out.") }
                 var run = try RunLog.prepare(request)
                 let store = try database.openForWriting()
                 defer { store.close() }
+                if let uid, try !store.existingUIDs([RunLog.storedUID(uid)]).isEmpty {
+                    FileHandle.standardError.write(Data("a run with uid \(uid) is recorded already; nothing recorded again\n".utf8))
+                    return
+                }
                 try RunLog.measure(&run, store: store)
                 printOut("\(try store.record(run.start, run.outcome))\n")
             } catch let error as LogInputError {
@@ -75,7 +85,8 @@ struct LogCommand: ParsableCommand {
     func logFile(_ path: String) throws {
         let given = [("--method", method != nil), ("--base", base != nil), ("--model", model != nil),
                      ("--param", !params.isEmpty), ("--metric", !metrics.isEmpty), ("--tag", !tags.isEmpty),
-                     ("--name", name != nil), ("--evaluate", evaluate), ("--test", test != nil)]
+                     ("--name", name != nil), ("--evaluate", evaluate), ("--test", test != nil),
+                     ("--started-at", startedAt != nil), ("--ended-at", endedAt != nil), ("--uid", uid != nil)]
         if let (option, _) = given.first(where: \.1) {
             throw UsageError("\(option) describes one run; with --from each line gives its own, so leave \(option) out.")
         }

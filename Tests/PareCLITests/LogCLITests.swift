@@ -36,6 +36,31 @@ import Testing
                           status: 1, mentioning: ["missing.safetensors"])
         try expectRefused(cli, ["--from", cli.path("none.jsonl")], status: 64, mentioning: ["none.jsonl"])
         try expectRefused(cli, ["--from", cli.path("x.jsonl"), "--method", "gptq"], status: 64, mentioning: ["--method"])
+        try expectRefused(cli, ["--from", cli.path("x.jsonl"), "--uid", "u1"], status: 64, mentioning: ["--uid"])
+        try expectRefused(cli, ok + ["--started-at", "yesterday"], status: 64, mentioning: ["started_at", "ISO 8601"])
+        try expectRefused(cli, ok + ["--uid", "two words"], status: 64, mentioning: ["uid"])
+    }
+
+    /// The other tool's times and identity: recorded as given (normalised to UTC), and the same
+    /// uid logged again records nothing — a retried script does not duplicate its run.
+    @Test func oneCallKeepsTheToolsTimesAndUid() throws {
+        let cli = CLI()
+        let args = ["log", "--method", "gptq", "--base", "m/base", "--metric", "perplexity=11.8", "--uid", "mlflow-7f3a",
+                    "--started-at", "2025-01-31T14:00:00+02:00", "--ended-at", "2025-01-31T12:04:10.5Z"]
+        let first = try cli.run(args)
+        #expect(first.status == 0, "\(first.stderr)")
+        let id = try #require(Int64(first.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let before = try cli.fingerprint()
+        let again = try cli.run(args)
+        #expect(again.status == 0 && again.stdout.isEmpty)
+        #expect(again.stderr == "a run with uid mlflow-7f3a is recorded already; nothing recorded again\n")
+        #expect(try cli.fingerprint() == before)
+        try DatabaseQueue(path: cli.db).read { db in
+            let run = try #require(try Row.fetchOne(db, sql: "SELECT started_at, ended_at, uid FROM runs WHERE id = ?", arguments: [id]))
+            #expect(run["started_at"] as String == "2025-01-31T12:00:00.000Z")
+            #expect(run["ended_at"] as String == "2025-01-31T12:04:10.500Z")
+            #expect(run["uid"] as String == "log:mlflow-7f3a")
+        }
     }
 
     @Test func oneCallPrintsTheRunIdAndShowsAsReported() throws {
