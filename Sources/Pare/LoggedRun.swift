@@ -124,7 +124,7 @@ public enum RunLog {
             }
             let record = RecordRequest(modelPath: basePath, testPath: test, method: NoCompression.name,
                                        name: request.name, experiment: request.experiment, measureSpeed: request.measureSpeed)
-            let (base, data) = try Recorder.loadInputs(record)
+            let (base, data) = try Recorder.loadInputs(record, loaded: try models.load(basePath))
             let model = try ModelIO.load(contentsOf: URL(fileURLWithPath: modelPath))
             if !model.model.isTransformer { try data.check(against: model.model) }
             start = Recorder.runStart(method: request.method, config: [:], base: base, data: data, request: record,

@@ -89,14 +89,16 @@ public enum Recorder {
 
     /// The base model and datasets of a request, checked against each other (and the names
     /// the run will be recorded under).
-    static func loadInputs(_ request: RecordRequest) throws -> (ModelIO.Loaded, RunData) {
+    /// `loaded`: the base model already loaded from `request.modelPath` (a `pare log --from`
+    /// file evaluates many lines against one base).
+    static func loadInputs(_ request: RecordRequest, loaded: ModelIO.Loaded? = nil) throws -> (ModelIO.Loaded, RunData) {
         if request.experiment.allSatisfy(\.isWhitespace) {
             throw PareError("--experiment is empty; name the experiment (the default is \"default\").")
         }
         if let name = request.name, name.allSatisfy(\.isWhitespace) {
             throw PareError("--name is empty; give the run a name or leave --name out.")
         }
-        let base = try ModelIO.load(contentsOf: URL(fileURLWithPath: request.modelPath), arch: request.arch)
+        let base = try loaded ?? ModelIO.load(contentsOf: URL(fileURLWithPath: request.modelPath), arch: request.arch)
         if let transformer = base.model.transformer {
             let data = try RunData.load(train: request.trainPath, test: request.testPath, calibration: request.calibrationPath,
                                         for: transformer, tokenizer: base.tokenizer)
