@@ -205,6 +205,43 @@ import Testing
         #expect(try expectChannelsMatchTheMaskedModel(d, byWeight)[0] != kept[0])
     }
 
+    /// LLM-Pruner's first-order Taylor importance: Σ|W·∂L/∂W| over a channel's gate/up rows and
+    /// down column, ∂L/∂W the mean of the windows' loss gradients (checked against finite
+    /// differences in PareNN's DecoderGradientTests), computed here from them.
+    @Test func taylorImportanceIsTheFirstOrderTermOfTheLossPerChannel() throws {
+        let d = try Self.decoder()
+        let (pruned, result) = try Self.prune(d, ["target": "channels", "amount": "0.5", "importance": "taylor"], calibrate: true)
+        let kept = try expectChannelsMatchTheMaskedModel(d, pruned)
+        #expect(result.notes.contains { $0.contains("first-order Taylor") })
+        let windows = Self.windows().windows
+        var grads: [String: [Double]] = [:]
+        for w in windows {
+            for (name, t) in try d.gradients(tokens: w).weights {
+                let add = t.data.map { Double($0) / Double(windows.count) }
+                grads[name] = grads[name].map { zip($0, add).map(+) } ?? add
+            }
+        }
+        for b in 0..<2 {
+            guard case .gated(let m) = d.layers[b].mlp else { return }
+            let g = m.gate.weight.decoded(), u = m.up.weight.decoded(), w = m.down.weight.decoded()
+            let gg = grads[m.gate.name]!, gu = grads[m.up.name]!, gw = grads[m.down.name]!
+            var score = [Double](repeating: 0, count: 48)
+            for c in 0..<48 {
+                for j in 0..<32 {
+                    score[c] += abs(Double(g.data[c * 32 + j]) * gg[c * 32 + j]) + abs(Double(u.data[c * 32 + j]) * gu[c * 32 + j])
+                        + abs(Double(w.data[j * 48 + c]) * gw[j * 48 + c])
+                }
+            }
+            #expect(kept[b] == Array((0..<48).sorted { score[$0] > score[$1] }.prefix(24).sorted()), "block \(b)")
+        }
+        let (byWeight, _) = try Self.prune(d, ["target": "channels", "amount": "0.5"])
+        #expect(try expectChannelsMatchTheMaskedModel(d, byWeight)[0] != kept[0])
+        // Heads by Taylor importance: whole key/value groups, still equal to the masked model.
+        let (headsPruned, _) = try Self.prune(d, ["target": "heads", "amount": "0.5", "importance": "taylor"], calibrate: true)
+        #expect(headsPruned.spec.kvHeads == 1)
+        _ = try expectHeadsMatchTheMaskedModel(d, headsPruned)
+    }
+
     // MARK: Blocks
 
     @Test func blockInfluenceOfAnIdentityBlockIsZero() throws {
@@ -277,6 +314,8 @@ import Testing
         try refused(["target": "channels", "heads": "within"], "needs target=heads")
         try refused(["target": "blocks", "norm": "1"], "leave importance= and norm= out")
         try refused(["target": "heads", "importance": "activation", "norm": "1"], "does not apply with importance=activation")
+        try refused(["target": "heads", "importance": "taylor", "norm": "1"], "does not apply with importance=taylor")
+        try refused(["target": "heads", "importance": "taylor"], "importance=taylor scores groups on calibration text")
         try refused(["target": "rows"], "target must be one of heads, channels, blocks")
     }
 

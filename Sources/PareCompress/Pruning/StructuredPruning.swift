@@ -64,8 +64,8 @@ public struct StructuredPruning: CompressionMethod {
         if target == .blocks && (importanceGiven || normGiven) {
             throw ConfigError("\(Self.name): target=blocks ranks blocks by their influence on the calibration text; leave importance= and norm= out.")
         }
-        if importance == .activation && normGiven {
-            throw ConfigError("\(Self.name): norm= ranks by weight norm; it does not apply with importance=activation, so leave it out.")
+        if importance != .weight && normGiven {
+            throw ConfigError("\(Self.name): norm= ranks by weight norm; it does not apply with importance=\(importance.rawValue), so leave it out.")
         }
         if layers.names != nil {
             throw ConfigError("\(Self.name): target=\(target.rawValue) prunes every block alike, so one config.json describes the model; leave layers= out.")

@@ -15,10 +15,13 @@ import PareTensor
 /// Heads and channels are ranked per block by `importance=weight` (the Ln norm, `norm=`, of all
 /// the group's weights) or `importance=activation` (Wanda's Σ|W_ij|·‖X_j‖ over the group's
 /// weights, ‖X_j‖ from the calibration inputs of the Linear the weight belongs to), the latter
-/// block by block: each block is ranked on the inputs the already pruned blocks produce.
+/// block by block: each block is ranked on the inputs the already pruned blocks produce; or
+/// `importance=taylor` (LLM-Pruner's first-order term Σ|W_ij·∂L/∂W_ij| over the group's weights,
+/// ∂L/∂W the gradient of the mean next-token loss over the calibration windows, on the
+/// unpruned model).
 public enum TransformerStructuredPruning {
     public enum Target: String, Sendable, CaseIterable { case heads, channels, blocks }
-    public enum Importance: String, Sendable, CaseIterable { case weight, activation }
+    public enum Importance: String, Sendable, CaseIterable { case weight, activation, taylor }
     /// Under grouped-query attention: remove whole KV groups, or query heads within each group.
     public enum HeadGrouping: String, Sendable, CaseIterable { case groups, within }
 
@@ -40,7 +43,7 @@ public enum TransformerStructuredPruning {
         }
 
         /// Whether compressing needs calibration windows.
-        public var needsCalibration: Bool { target == .blocks || importance == .activation }
+        public var needsCalibration: Bool { target == .blocks || importance != .weight }
     }
 
     static let method = StructuredPruning.name
@@ -90,7 +93,7 @@ public enum TransformerStructuredPruning {
         }
         _ = try removedCount(options, in: decoder)
         if options.needsCalibration, context.calibrationText == nil {
-            let why = options.target == .blocks ? "target=blocks ranks blocks by their influence on" : "importance=activation scores groups on"
+            let why = options.target == .blocks ? "target=blocks ranks blocks by their influence on" : "importance=\(options.importance.rawValue) scores groups on"
             throw ConfigError("\(method): \(why) calibration text; pass --calib text:FILE[,samples=N][,context=C] (another text than --test).")
         }
         let indices = model.layers.indices.filter { model.layers[$0].name != "lm_head" }
@@ -142,7 +145,11 @@ public enum TransformerStructuredPruning {
     }
 
     static func describe(_ options: Options) -> String {
-        options.importance == .weight ? "L\(options.norm.rawValue) weight norm" : "activation-aware Σ|W|·‖X‖"
+        switch options.importance {
+        case .weight: "L\(options.norm.rawValue) weight norm"
+        case .activation: "activation-aware Σ|W|·‖X‖"
+        case .taylor: "first-order Taylor Σ|W·∂L/∂W|"
+        }
     }
 
     /// An amount as the user typed it (2, 0.25) and a block influence to four significant digits.
@@ -235,8 +242,13 @@ public enum TransformerStructuredPruning {
     /// calibration inputs with the earlier blocks already pruned (their removed units masked).
     static func plan(_ decoder: CausalDecoder, options: Options, removing k: Int,
                      context: CompressionContext) throws -> [BlockPlan] {
-        guard options.importance == .activation else {
+        if options.importance == .weight {
             return decoder.layers.map { plan($0, options: options, removing: k, inputNorms: nil, outputInputNorms: nil) }
+        }
+        if options.importance == .taylor {
+            let gradients = try lossGradients(decoder, windows: context.calibrationText!, progress: context.progress)
+            return decoder.layers.map { plan($0, options: options, removing: k, inputNorms: nil, outputInputNorms: nil,
+                                             gradients: gradients) }
         }
         var plans = [BlockPlan?](repeating: nil, count: decoder.layers.count)
         var firstNorms: [Int: [Double]] = [:]
@@ -264,19 +276,45 @@ public enum TransformerStructuredPruning {
         return plans.map { $0! }
     }
 
+    /// ∂L/∂W of every Linear for the mean next-token loss over the windows (the mean of each
+    /// window's gradient, the windows being of equal length), on the unpruned model.
+    static func lossGradients(_ decoder: CausalDecoder, windows: TextWindows,
+                              progress: (Double, String) -> Void) throws -> [String: Tensor] {
+        var sum: [String: Tensor] = [:]
+        for (i, window) in windows.windows.enumerated() {
+            let g: DecoderGradients
+            do { g = try decoder.gradients(tokens: window) } catch let error as DecoderGradientError {
+                throw ConfigError("\(method): importance=taylor needs the loss gradient, but \(error.description).")
+            }
+            for (name, t) in g.weights {
+                if sum[name] == nil { sum[name] = t } else { addScaled(&sum[name]!, t) }
+            }
+            progress(Double(i + 1) / Double(windows.windows.count), "gradients")
+        }
+        let n = Float(max(windows.windows.count, 1))
+        return sum.mapValues { t in Tensor(shape: t.shape, data: t.data.map { $0 / n }) }
+    }
+
+    private static func addScaled(_ a: inout Tensor, _ b: Tensor) {
+        for i in 0..<a.count { a.data[i] += b.data[i] }
+    }
+
     /// One block's plan. `inputNorms`: ‖X_j‖ of the q/k/v (gate/up) inputs; `outputInputNorms`:
     /// of o_proj's (down_proj's) inputs; nil for weight importance.
     static func plan(_ layer: DecoderLayer, options: Options, removing k: Int,
-                     inputNorms: [Double]?, outputInputNorms: [Double]?) -> BlockPlan {
+                     inputNorms: [Double]?, outputInputNorms: [Double]?, gradients: [String: Tensor] = [:]) -> BlockPlan {
         var p = BlockPlan()
+        // With importance=taylor each weight also weighs by its gradient (same shape).
+        func g(_ linear: Linear) -> Tensor? { gradients[linear.name] }
         switch options.target {
         case .channels:
             let (inputs, down) = mlpLinears(layer.mlp)
             let ws = inputs.map { $0.weight.decoded() }, wd = down.weight.decoded()
+            let gs = inputs.map(g), gd = g(down)
             let scores = (0..<wd.columns).map { c -> Double in
                 var s = GroupScore()
-                for w in ws { s.add(rows: c..<c + 1, of: w, inputNorms: inputNorms) }
-                s.add(columns: c..<c + 1, of: wd, inputNorms: outputInputNorms)
+                for (w, gw) in zip(ws, gs) { s.add(rows: c..<c + 1, of: w, inputNorms: inputNorms, gradient: gw) }
+                s.add(columns: c..<c + 1, of: wd, inputNorms: outputInputNorms, gradient: gd)
                 return s.value(options)
             }
             let keep = Pruning.keepMask(scores: scores, pruning: k)
@@ -287,8 +325,8 @@ public enum TransformerStructuredPruning {
             let o = a.output.weight.decoded()
             func headScore(_ h: Int) -> GroupScore {
                 var s = GroupScore()
-                s.add(rows: h * d ..< (h + 1) * d, of: q, inputNorms: inputNorms)
-                s.add(columns: h * d ..< (h + 1) * d, of: o, inputNorms: outputInputNorms)
+                s.add(rows: h * d ..< (h + 1) * d, of: q, inputNorms: inputNorms, gradient: g(a.query))
+                s.add(columns: h * d ..< (h + 1) * d, of: o, inputNorms: outputInputNorms, gradient: g(a.output))
                 return s
             }
             switch options.heads {
@@ -296,8 +334,8 @@ public enum TransformerStructuredPruning {
                 let scores = (0..<a.kvHeads).map { g -> Double in
                     var s = GroupScore()
                     for h in g * perGroup ..< (g + 1) * perGroup { s.merge(headScore(h)) }
-                    s.add(rows: g * d ..< (g + 1) * d, of: kw, inputNorms: inputNorms)
-                    s.add(rows: g * d ..< (g + 1) * d, of: v, inputNorms: inputNorms)
+                    s.add(rows: g * d ..< (g + 1) * d, of: kw, inputNorms: inputNorms, gradient: gradients[a.key.name])
+                    s.add(rows: g * d ..< (g + 1) * d, of: v, inputNorms: inputNorms, gradient: gradients[a.value.name])
                     return s.value(options)
                 }
                 let keep = Pruning.keepMask(scores: scores, pruning: k)
@@ -418,31 +456,33 @@ public enum TransformerStructuredPruning {
 /// norms of all of them together, and Wanda's Σ|W_ij|·‖X_j‖ (‖X_j‖ of the input feature the
 /// weight multiplies, in the Linear it belongs to).
 struct GroupScore {
-    var sumAbs = 0.0, sumSquares = 0.0, maxAbs = 0.0, activation = 0.0
+    var sumAbs = 0.0, sumSquares = 0.0, maxAbs = 0.0, activation = 0.0, taylor = 0.0
 
-    /// Rows `rows` of w [out, in]; `inputNorms` has one entry per input column.
-    mutating func add(rows: Range<Int>, of w: Tensor, inputNorms: [Double]?) {
+    /// Rows `rows` of w [out, in]; `inputNorms` has one entry per input column; `gradient` is
+    /// ∂L/∂w (w's shape) for the Taylor term.
+    mutating func add(rows: Range<Int>, of w: Tensor, inputNorms: [Double]?, gradient: Tensor? = nil) {
         let n = w.columns
         for r in rows {
-            for j in 0..<n { add(w.data[r * n + j], inputNorms?[j]) }
+            for j in 0..<n { add(w.data[r * n + j], inputNorms?[j], gradient?.data[r * n + j]) }
         }
     }
 
     /// Columns `columns` of w [out, in]; `inputNorms` has one entry per input column.
-    mutating func add(columns: Range<Int>, of w: Tensor, inputNorms: [Double]?) {
+    mutating func add(columns: Range<Int>, of w: Tensor, inputNorms: [Double]?, gradient: Tensor? = nil) {
         let n = w.columns
         for r in 0..<w.rows {
-            for c in columns { add(w.data[r * n + c], inputNorms?[c]) }
+            for c in columns { add(w.data[r * n + c], inputNorms?[c], gradient?.data[r * n + c]) }
         }
     }
 
     @inline(__always)
-    mutating func add(_ weight: Float, _ inputNorm: Double?) {
+    mutating func add(_ weight: Float, _ inputNorm: Double?, _ gradient: Float? = nil) {
         let a = Double(abs(weight))
         sumAbs += a
         sumSquares += a * a
         maxAbs = max(maxAbs, a)
         if let inputNorm { activation += a * inputNorm }
+        if let gradient { taylor += abs(Double(weight) * Double(gradient)) }
     }
 
     mutating func merge(_ other: GroupScore) {
@@ -450,11 +490,13 @@ struct GroupScore {
         sumSquares += other.sumSquares
         maxAbs = max(maxAbs, other.maxAbs)
         activation += other.activation
+        taylor += other.taylor
     }
 
     func value(_ options: TransformerStructuredPruning.Options) -> Double {
         switch options.importance {
         case .activation: return activation
+        case .taylor: return taylor
         case .weight:
             switch options.norm {
             case .l1: return sumAbs
