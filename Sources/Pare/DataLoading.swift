@@ -22,6 +22,8 @@ public struct RunData: Sendable {
     public var calibration: Dataset?
     /// A transformer's calibration windows (`--calib text:FILE[,samples=N][,context=C]`).
     public var calibrationText: TextWindows? = nil
+    /// A decoder's training text (`--train text:FILE[,tokens=N][,context=C]`), for `finetune`.
+    public var trainText: TextWindows? = nil
     /// An encoder's labelled training sentences (`--train sentences:FILE`): the probe is
     /// trained on the base model's embeddings of them.
     public var trainSentences: SentenceSet? = nil

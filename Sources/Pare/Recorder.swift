@@ -78,7 +78,7 @@ public enum Recorder {
     static func validate(_ methods: [any CompressionMethod], base: ModelIO.Loaded, data: RunData,
                          request: RecordRequest) throws {
         let context = CompressionContext(calibration: data.calibration, calibrationText: data.calibrationText,
-                                         training: data.train, seed: request.seed, models: data.models)
+                                         training: data.train, trainingText: data.trainText, seed: request.seed, models: data.models)
         if base.model.isTransformer {
             for method in methods {
                 do { try method.checkTransformerSupport() } catch let error as ConfigError { throw PareError(error.description) }
@@ -145,7 +145,7 @@ public enum Recorder {
             baseModel: ModelInfo(hash: base.hash, name: base.name,
                                  archJSON: archJSON(base.model, configJSON: base.files.first { $0.name == TransformerIO.configFile }?.bytes),
                                  params: base.model.parameterCount, sizeBytes: base.sizeBytes, files: base.files),
-            train: data.train.map(info) ?? data.trainSentences.map(info), test: info(data.test), calib: data.calibration.map(info) ?? data.calibrationText.map(calibrationInfo),
+            train: data.train.map(info) ?? data.trainSentences.map(info) ?? data.trainText.map(calibrationInfo), test: info(data.test), calib: data.calibration.map(info) ?? data.calibrationText.map(calibrationInfo),
             parentRunID: parentRunID, pareVersion: pareVersion)
     }
 
@@ -223,7 +223,7 @@ public enum Recorder {
             cache = { command in StoreTeacherCache(store: store, teacher: command) }
         }
         return CompressionContext(calibration: data.calibration, calibrationText: data.calibrationText,
-                                  training: data.train, seed: request.seed,
+                                  training: data.train, trainingText: data.trainText, seed: request.seed,
                                   models: data.models, teacherCache: cache, progress: progress)
     }
 

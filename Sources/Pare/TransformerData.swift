@@ -24,13 +24,18 @@ extension RunData {
             guard let test, isTextSpec(test) else {
                 throw PareError("a decoder LM is evaluated on text: pass --test text:FILE[,tokens=N][,context=C] (defaults tokens=\(TextSpec.defaultTokens), context=\(TextSpec.defaultContext)).")
             }
-            if let train {
-                throw PareError("--train '\(train)' is not used on a decoder LM yet (no method that runs on one trains); leave --train out.")
+            if let train, !isTextSpec(train) {
+                throw PareError("a decoder LM trains on text: pass --train text:FILE[,tokens=N][,context=C] (for finetune).")
             }
             guard let tokenizer else { throw PareError("the model has no tokenizer (tokenizer.json), so its test text cannot be tokenized.") }
             let spec = try TextSpec.parse(test)
             try spec.check(maxContext: decoder.spec.maxPositions)
             var data = RunData(train: nil, test: .text(try TextWindows.load(spec: spec, tokenizer: tokenizer)), calibration: nil)
+            if let train {
+                let trainSpec = try TextSpec.parse(train)
+                try trainSpec.check(maxContext: decoder.spec.maxPositions)
+                data.trainText = try TextWindows.load(spec: trainSpec, tokenizer: tokenizer)
+            }
             if let calibration {
                 guard isTextSpec(calibration) else {
                     throw PareError("a decoder LM calibrates on text: pass --calib text:FILE[,samples=N][,context=C] (defaults samples=\(CalibrationSpec.defaultSamples), context=\(CalibrationSpec.defaultContext)).")

@@ -56,6 +56,8 @@ public struct CompressionContext: Sendable {
     public var calibrationText: TextWindows?
     /// Training data (`--train`), for fine-tuning, QAT and distillation.
     public var training: Dataset?
+    /// A decoder's training text (`--train text:FILE[,tokens=N][,context=C]`), for `finetune`.
+    public var trainingText: TextWindows?
     public var seed: UInt64
     /// Called with (fraction done 0…1, short label) on long work; drawn as a progress bar by the CLI.
     public var progress: @Sendable (Double, String) -> Void
@@ -65,13 +67,15 @@ public struct CompressionContext: Sendable {
     /// caller keeps them in its database; nil: no cache, every run asks the teacher).
     public var teacherCache: (@Sendable (_ command: String) -> (any TeacherAnswerCache)?)?
 
-    public init(calibration: Dataset? = nil, calibrationText: TextWindows? = nil, training: Dataset? = nil, seed: UInt64 = 0,
+    public init(calibration: Dataset? = nil, calibrationText: TextWindows? = nil, training: Dataset? = nil,
+                trainingText: TextWindows? = nil, seed: UInt64 = 0,
                 models: [String: Model] = [:],
                 teacherCache: (@Sendable (String) -> (any TeacherAnswerCache)?)? = nil,
                 progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) {
         self.calibration = calibration
         self.calibrationText = calibrationText
         self.training = training
+        self.trainingText = trainingText
         self.seed = seed
         self.models = models
         self.teacherCache = teacherCache

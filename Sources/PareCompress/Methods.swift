@@ -4,7 +4,7 @@ import PareTensor
 public enum Methods {
     public static let all: [any CompressionMethod.Type] = [NoCompression.self] + PruningMethods.all + [
         QuantWeight.self, QuantGPTQ.self, QuantAWQ.self, QuantStatic.self, QuantDynamic.self, QuantSmooth.self, QuantQAT.self,
-        LowRankSVD.self, Distill.self,
+        LowRankSVD.self, Distill.self, FineTune.self,
     ]
 
     public static var names: [String] { all.map { $0.name } }

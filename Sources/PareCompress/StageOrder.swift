@@ -16,6 +16,9 @@ public enum StageOrder {
     public static func check(_ methods: [String]) throws {
         var quantizedBy: String? = nil
         for (i, method) in methods.enumerated() {
+            if method == FineTune.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
+                throw ConfigError("stage \(i + 1) (finetune) cannot follow \(earlier): its layers no longer hold float weights to train; fine-tune first (e.g. finetune+\(earlier)).")
+            }
             if pruners.contains(method), let earlier = quantizedBy {
                 let allowed = maskPruners.contains(method) && weightOnlyQuantizers.contains(earlier)
                 if !allowed {
