@@ -78,4 +78,55 @@ import Testing
             #expect(throws: ConfigError.self) { _ = try FineTune(settings: Settings(method: FineTune.name, values: bad)) }
         }
     }
+
+    /// LoRA, one step: A starts as PEFT's uniform ±1/√in and B at zero, so dA = s·Bᵀ·G = 0 and A
+    /// stays, while B takes Adam's first step from dB = s·G·Aᵀ (G = ∂L/∂W, masked); the merged
+    /// weight is (W + s·B·A)⊙mask. Layers without an adapter, the norms and the embedding stay.
+    @Test func aLoRAStepMovesOnlyTheAdaptersAndMergesThemMasked() throws {
+        let d = try Self.decoder()
+        let pruned = try MagnitudePruning(settings: Settings(method: MagnitudePruning.name, values: ["amount": "0.5"]))
+            .compress(Model(transformer: .decoder(d)), context: CompressionContext()).model
+        guard case .decoder(let before)? = pruned.transformer else { return }
+        let paths = ["model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj"]
+        let (tuned, result) = try Self.tune(pruned, ["steps": "1", "lr": "0.01", "lora_rank": "2", "lora_alpha": "4",
+                                                     "lora_layers": paths.joined(separator: ",")])
+        let g = try before.gradients(tokens: Self.window)
+        let scale: Float = 4.0 / 2.0
+        for (i, path) in paths.enumerated() {
+            let w = before.linears.first { $0.name == path }!.weight.decoded()
+            let a = LoRAAdapters.initialA(rows: 2, columns: w.columns, seed: 0 &+ UInt64(i))
+            #expect(a.allSatisfy { abs($0) <= 1 / Float(w.columns).squareRoot() })
+            var gw = g.weights[path]!
+            for k in 0..<gw.count { gw.data[k] *= scale * (w.data[k] == 0 ? 0 : 1) }
+            let dB = matmul(gw, Tensor(shape: [2, w.columns], data: a), transposeB: true)
+            let b = dB.data.map { -Float(0.01) * $0 / (abs($0) + 1e-8) }
+            let ba = matmul(Tensor(shape: [w.rows, 2], data: b), Tensor(shape: [2, w.columns], data: a))
+            let expected = (0..<w.count).map { k in w.data[k] == 0 ? 0 : w.data[k] + scale * ba.data[k] }
+            let got = tuned.linears.first { $0.name == path }!.weight.decoded().data
+            #expect(zip(got, expected).allSatisfy { abs($0 - $1) <= 1e-6 + 1e-5 * abs($1) }, "\(path)")
+            #expect(zip(got, w.data).contains { $0 != $1 })
+        }
+        for (old, new) in zip(before.linears, tuned.linears) where !paths.contains(old.name) {
+            #expect(new.weight.decoded() == old.weight.decoded(), "\(old.name) moved without an adapter")
+        }
+        #expect(tuned.embedTokens.weight == before.embedTokens.weight)
+        #expect(zip(before.rmsNorms, tuned.rmsNorms).allSatisfy { $0.weight == $1.weight })
+        #expect(result.extraMetrics["lora_parameters"] == Double(2 * (32 + 32) + 2 * (48 + 32)))
+        #expect(result.notes.first?.hasPrefix("LoRA rank 2, alpha 4 on 2 layers: 288 trainable parameters") == true, "\(result.notes)")
+    }
+
+    @Test func loRATrainsTheLossDownAndRefusesAFullRank() throws {
+        let d = try Self.decoder()
+        let (_, result) = try Self.tune(Model(transformer: .decoder(d)), ["steps": "25", "lr": "0.01", "lora_rank": "4"])
+        #expect(result.curves.last!.value < 0.9 * result.curves.first!.value, "\(result.curves.map(\.value))")
+        let method = try FineTune(settings: Settings(method: FineTune.name, values: ["lora_rank": "32"]))
+        #expect(throws: ConfigError.self) {
+            try method.validate(Model(transformer: .decoder(d)), context: CompressionContext(trainingText: Self.text([Self.window])))
+        }
+        #expect(throws: ConfigError.self) { _ = try FineTune(settings: Settings(method: FineTune.name, values: ["lora_alpha": "8"])) }
+        let unknown = try FineTune(settings: Settings(method: FineTune.name, values: ["lora_rank": "2", "lora_layers": "*.nope"]))
+        #expect(throws: ConfigError.self) {
+            try unknown.validate(Model(transformer: .decoder(d)), context: CompressionContext(trainingText: Self.text([Self.window])))
+        }
+    }
 }

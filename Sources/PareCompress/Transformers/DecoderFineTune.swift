@@ -10,6 +10,12 @@ import PareTensor
 /// that is zero on entry is masked, so N:M and unstructured sparsity survive) and the layers
 /// are stored as sparse as before. A quantized or factored layer is refused: its codes cannot
 /// take a float update (fine-tune before quantizing).
+///
+/// With `lora_rank=r` only low-rank adapters train (LoRA, Hu et al.): W_eff = (W + (α/r)·B·A)⊙mask
+/// on the `lora_layers=` patterns (default every Linear of the blocks), A [r, in] initialised
+/// as PEFT does (uniform ±1/√in, from the run's seed), B [out, r] zero, the base weights, norms
+/// and embedding frozen; at the end the adapters are merged into the weights (masked, so pruned
+/// weights stay zero).
 public struct FineTune: CompressionMethod {
     public static let name = "finetune"
     public static let summary = "Recovery fine-tuning of a decoder LM on --train text (after pruning): Adam on the next-token loss, pruned weights kept at zero (steps=, lr=, batch=)."
@@ -17,11 +23,19 @@ public struct FineTune: CompressionMethod {
     public var steps: Int
     public var learningRate: Double
     public var batch: Int
+    /// 0: full fine-tuning; else LoRA adapters of this rank.
+    public var loraRank: Int
+    public var loraAlpha: Double
+    public var loraLayers: LayerSelection
 
-    public init(steps: Int = 100, learningRate: Double = 1e-4, batch: Int = 1) {
+    public init(steps: Int = 100, learningRate: Double = 1e-4, batch: Int = 1,
+                loraRank: Int = 0, loraAlpha: Double? = nil, loraLayers: LayerSelection = .init(names: nil)) {
         self.steps = steps
         self.learningRate = learningRate
         self.batch = batch
+        self.loraRank = loraRank
+        self.loraAlpha = loraAlpha ?? Double(loraRank)
+        self.loraLayers = loraLayers
     }
 
     public init(settings: Settings) throws {
@@ -29,11 +43,29 @@ public struct FineTune: CompressionMethod {
         steps = try s.int("steps", default: 100, valid: ("at least 1", { $0 >= 1 }))!
         learningRate = try s.double("lr", default: 1e-4, valid: ("positive", { $0 > 0 }))!
         batch = try s.int("batch", default: 1, valid: ("at least 1", { $0 >= 1 }))!
+        loraRank = try s.int("lora_rank", default: 0, valid: ("0 (full fine-tuning) or more", { $0 >= 0 }))!
+        let alpha = try s.double("lora_alpha", valid: ("positive", { $0 > 0 }))
+        loraLayers = LayerSelection(names: s.list("lora_layers"))
+        if loraRank == 0 && (alpha != nil || loraLayers.names != nil) {
+            throw ConfigError("\(Self.name): lora_alpha and lora_layers set up LoRA adapters; give lora_rank=r too, or leave them out for full fine-tuning.")
+        }
+        loraAlpha = alpha ?? Double(loraRank)
         try s.finish()
     }
 
     public var config: [String: ConfigValue] {
-        ["steps": .int(steps), "lr": .double(learningRate), "batch": .int(batch), "optimizer": .string("adam")]
+        var c: [String: ConfigValue] = ["steps": .int(steps), "lr": .double(learningRate), "batch": .int(batch),
+                                        "optimizer": .string("adam"), "lora_rank": .int(loraRank)]
+        if loraRank > 0 {
+            c["lora_alpha"] = .double(loraAlpha)
+            c["lora_layers"] = .string(loraLayers.recorded)
+        }
+        return c
+    }
+
+    /// The Linear paths that get adapters.
+    func adapted(_ model: Model) throws -> [String] {
+        try loraLayers.paths(in: model.layers.map(\.name), defaults: model.defaultLayerNames, method: Self.name)
     }
 
     public func checkTransformerSupport() throws {}
@@ -59,11 +91,20 @@ public struct FineTune: CompressionMethod {
         guard case .rms = decoder.norm, decoder.spec.activation == .silu else {
             throw ConfigError("\(Self.name) trains RMSNorm SwiGLU decoders (Llama, Qwen2, Mistral) so far.")
         }
+        if loraRank > 0 {
+            for path in try adapted(model) {
+                let l = decoder.linears.first { $0.name == path }!
+                if loraRank >= min(l.weight.outFeatures, l.weight.inFeatures) {
+                    throw ConfigError("\(Self.name): lora_rank=\(loraRank) is not below \(path)'s smaller side (\(min(l.weight.outFeatures, l.weight.inFeatures))), so the adapter would not be low-rank; use a smaller rank.")
+                }
+            }
+        }
     }
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         try validate(model, context: context)
         guard case .decoder(var decoder)? = model.transformer, let text = context.trainingText else { preconditionFailure("validated") }
+        if loraRank > 0 { return try compressWithLoRA(decoder, paths: try adapted(model), text: text, context: context) }
         let adam = Adam(learningRate: learningRate)
         var state = DecoderTrainingState(decoder)
         var curves: [(key: String, step: Int, value: Double)] = []
@@ -90,6 +131,122 @@ public struct FineTune: CompressionMethod {
         if state.maskedCount > 0 { notes.append("\(state.maskedCount) pruned weights kept at zero") }
         return CompressionResult(model: Model(transformer: .decoder(decoder)), notes: notes,
                                  extraMetrics: ["finetune_tokens": Double(tokens)], curves: curves)
+    }
+}
+
+extension FineTune {
+    /// LoRA: only the adapters train; the merged, masked weights are the result.
+    func compressWithLoRA(_ start: CausalDecoder, paths: [String], text: TextWindows,
+                          context: CompressionContext) throws -> CompressionResult {
+        let adam = Adam(learningRate: learningRate)
+        var adapters = LoRAAdapters(start, paths: paths, rank: loraRank, alpha: loraAlpha, seed: context.seed)
+        var curves: [(key: String, step: Int, value: Double)] = []
+        let windows = text.windows
+        for step in 1...steps {
+            let current = adapters.merged(start, sparse: false)
+            var sum: DecoderGradients?
+            var loss = 0.0
+            for b in 0..<batch {
+                let g: DecoderGradients
+                do { g = try current.gradients(tokens: windows[((step - 1) * batch + b) % windows.count]) } catch let error as DecoderGradientError {
+                    throw ConfigError("\(Self.name): \(error.description).")
+                }
+                loss += g.loss / Double(batch)
+                sum = sum.map { DecoderTrainingState.adding($0, g) } ?? g
+            }
+            adapters.step(gradients: sum!, scale: 1 / Float(batch), adam: adam)
+            curves.append((key: "train_loss", step: step, value: loss))
+            context.progress(Double(step) / Double(steps), "LoRA fine-tune loss \(String(format: "%.3f", loss))")
+        }
+        let decoder = adapters.merged(start, sparse: true)
+        let first = curves.first!.value, last = curves.last!.value
+        let tokens = steps * batch * (windows.first?.count ?? 0)
+        let total = start.linears.reduce(0) { $0 + $1.weight.parameterCount } + start.embedTokens.weight.count
+        let percent = String(format: "%.2f", 100 * Double(adapters.parameterCount) / Double(max(total, 1)))
+        var notes = ["LoRA rank \(loraRank), alpha \(String(format: "%g", loraAlpha)) on \(paths.count) layers: \(adapters.parameterCount) trainable parameters (\(percent) % of the model's), merged into the weights",
+                     "fine-tuned \(steps) step\(steps == 1 ? "" : "s") of \(batch) window\(batch == 1 ? "" : "s") (\(tokens) tokens) with Adam, lr \(learningRate): train loss \(String(format: "%.4f", first)) → \(String(format: "%.4f", last))"]
+        if adapters.maskedCount > 0 { notes.append("\(adapters.maskedCount) pruned weights kept at zero") }
+        return CompressionResult(model: Model(transformer: .decoder(decoder)), notes: notes,
+                                 extraMetrics: ["finetune_tokens": Double(tokens), "lora_parameters": Double(adapters.parameterCount)],
+                                 curves: curves)
+    }
+}
+
+/// LoRA adapters of some Linear layers: W_eff = (W + s·B·A)⊙mask with s = alpha / rank.
+struct LoRAAdapters {
+    struct Adapter {
+        var base: Tensor
+        var mask: [Float]?
+        var a: [Float], b: [Float]
+        var stateA: AdamState, stateB: AdamState
+    }
+    let rank: Int
+    let scale: Float
+    private(set) var adapters: [String: Adapter] = [:]
+    private(set) var maskedCount = 0
+
+    init(_ decoder: CausalDecoder, paths: [String], rank: Int, alpha: Double, seed: UInt64) {
+        self.rank = rank
+        scale = Float(alpha / Double(rank))
+        for (i, path) in paths.enumerated() {
+            let l = decoder.linears.first { $0.name == path }!
+            let w = l.weight.decoded()
+            let zeros = w.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
+            maskedCount += zeros
+            adapters[path] = Adapter(base: w, mask: zeros > 0 ? w.data.map { $0 == 0 ? 0 : 1 } : nil,
+                                     a: Self.initialA(rows: rank, columns: w.columns, seed: seed &+ UInt64(i)),
+                                     b: [Float](repeating: 0, count: w.rows * rank),
+                                     stateA: AdamState(count: rank * w.columns), stateB: AdamState(count: w.rows * rank))
+        }
+    }
+
+    /// PEFT's `kaiming_uniform_(A, a=√5)`: uniform on ±1/√in.
+    static func initialA(rows: Int, columns: Int, seed: UInt64) -> [Float] {
+        var random = SeededRandom(seed: seed)
+        let bound = 1 / Double(columns).squareRoot()
+        return (0..<rows * columns).map { _ in Float((2 * random.nextDouble() - 1) * bound) }
+    }
+
+    var parameterCount: Int { adapters.values.reduce(0) { $0 + $1.a.count + $1.b.count } }
+
+    /// (W + s·B·A)⊙mask of one adapter.
+    func effective(_ x: Adapter) -> Tensor {
+        let out = x.base.rows, inputs = x.base.columns
+        var w = matmul(Tensor(shape: [out, rank], data: x.b), Tensor(shape: [rank, inputs], data: x.a))
+        for i in 0..<w.count {
+            w.data[i] = x.base.data[i] + scale * w.data[i]
+            if let mask = x.mask { w.data[i] *= mask[i] }
+        }
+        return w
+    }
+
+    /// The decoder with every adapted layer's effective weight (stored sparse when masked and `sparse`).
+    func merged(_ decoder: CausalDecoder, sparse: Bool) -> CausalDecoder {
+        var d = decoder
+        d.mapLinears { l in
+            guard let x = adapters[l.name] else { return l }
+            let w = effective(x)
+            return Linear(name: l.name, weight: sparse && x.mask != nil ? SparseEncoding.best(for: w) : DenseWeight(w), bias: l.bias)
+        }
+        return d
+    }
+
+    /// One Adam update of A and B from ∂L/∂W_eff: G = dW⊙mask, dB = s·G·Aᵀ, dA = s·Bᵀ·G.
+    mutating func step(gradients g: DecoderGradients, scale batchScale: Float, adam: Adam) {
+        for name in Array(adapters.keys) {
+            var x = adapters.removeValue(forKey: name)!
+            var gw = g.weights[name]!
+            for i in 0..<gw.count {
+                gw.data[i] *= batchScale * scale
+                if let mask = x.mask { gw.data[i] *= mask[i] }
+            }
+            let out = x.base.rows, inputs = x.base.columns
+            let dB = matmul(gw, Tensor(shape: [rank, inputs], data: x.a), transposeB: true)
+            let dA = matmul(Tensor(shape: [out, rank], data: x.b), gw, transposeA: true)
+            adam.step(&x.b, gradient: dB.data, state: &x.stateB)
+            adam.step(&x.a, gradient: dA.data, state: &x.stateA)
+            adapters[name] = x
+        }
     }
 }
 
