@@ -110,17 +110,8 @@ public struct FineTune: CompressionMethod {
         var curves: [(key: String, step: Int, value: Double)] = []
         let windows = text.windows
         for step in 1...steps {
-            var sum: DecoderGradients?
-            var loss = 0.0
-            for b in 0..<batch {
-                let g: DecoderGradients
-                do { g = try decoder.gradients(tokens: windows[((step - 1) * batch + b) % windows.count]) } catch let error as DecoderGradientError {
-                    throw ConfigError("\(Self.name): \(error.description).")
-                }
-                loss += g.loss / Double(batch)
-                sum = sum.map { DecoderTrainingState.adding($0, g) } ?? g
-            }
-            state.step(&decoder, gradients: sum!, scale: 1 / Float(batch), adam: adam)
+            let (sum, loss) = try batchGradients(decoder, windows: windows, step: step)
+            state.step(&decoder, gradients: sum, scale: 1 / Float(batch), adam: adam)
             curves.append((key: "train_loss", step: step, value: loss))
             context.progress(Double(step) / Double(steps), "fine-tune loss \(String(format: "%.3f", loss))")
         }
@@ -135,6 +126,22 @@ public struct FineTune: CompressionMethod {
 }
 
 extension FineTune {
+    /// The summed gradients of step `step`'s `batch` windows (taken in order, cycled) and their
+    /// mean loss.
+    func batchGradients(_ decoder: CausalDecoder, windows: [[Int]], step: Int) throws -> (DecoderGradients, Double) {
+        var sum: DecoderGradients?
+        var loss = 0.0
+        for b in 0..<batch {
+            let g: DecoderGradients
+            do { g = try decoder.gradients(tokens: windows[((step - 1) * batch + b) % windows.count]) } catch let error as DecoderGradientError {
+                throw ConfigError("\(Self.name): \(error.description).")
+            }
+            loss += g.loss / Double(batch)
+            sum = sum.map { DecoderTrainingState.adding($0, g) } ?? g
+        }
+        return (sum!, loss)
+    }
+
     /// LoRA: only the adapters train; the merged, masked weights are the result.
     func compressWithLoRA(_ start: CausalDecoder, paths: [String], text: TextWindows,
                           context: CompressionContext) throws -> CompressionResult {
@@ -143,18 +150,8 @@ extension FineTune {
         var curves: [(key: String, step: Int, value: Double)] = []
         let windows = text.windows
         for step in 1...steps {
-            let current = adapters.merged(start, sparse: false)
-            var sum: DecoderGradients?
-            var loss = 0.0
-            for b in 0..<batch {
-                let g: DecoderGradients
-                do { g = try current.gradients(tokens: windows[((step - 1) * batch + b) % windows.count]) } catch let error as DecoderGradientError {
-                    throw ConfigError("\(Self.name): \(error.description).")
-                }
-                loss += g.loss / Double(batch)
-                sum = sum.map { DecoderTrainingState.adding($0, g) } ?? g
-            }
-            adapters.step(gradients: sum!, scale: 1 / Float(batch), adam: adam)
+            let (sum, loss) = try batchGradients(adapters.merged(start, sparse: false), windows: windows, step: step)
+            adapters.step(gradients: sum, scale: 1 / Float(batch), adam: adam)
             curves.append((key: "train_loss", step: step, value: loss))
             context.progress(Double(step) / Double(steps), "LoRA fine-tune loss \(String(format: "%.3f", loss))")
         }
