@@ -133,6 +133,18 @@ import PareTensor
         }
     }
 
+    /// Recomputing each block in the backward pass (checkpointing) gives the same numbers as
+    /// keeping every block's activations.
+    @Test func checkpointingChangesNothing() throws {
+        let model = try TransformerFixtures.decoder("qwen2_tiny")
+        let tokens = Self.tokens.map { $0 % model.spec.vocabSize }
+        let kept = try model.gradients(tokens: tokens, checkpointing: false)
+        let recomputed = try model.gradients(tokens: tokens, checkpointing: true)
+        #expect(kept.loss == recomputed.loss)
+        #expect(kept.weights == recomputed.weights && kept.biases == recomputed.biases && kept.norms == recomputed.norms)
+        #expect(kept.embedding == recomputed.embedding)
+    }
+
     @Test func aWindowWithoutATargetOrWithAForeignTokenIsRefused() throws {
         let model = try TransformerFixtures.decoder("llama_tiny_untied")
         #expect(throws: DecoderGradientError.self) { _ = try model.gradients(tokens: [1]) }

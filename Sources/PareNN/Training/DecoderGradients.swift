@@ -27,9 +27,13 @@ extension CausalDecoder {
     /// next-token cross-entropy over `tokens`. Each Linear's weight is taken as its decoded
     /// values (a pruned weight's zeros, a quantized weight's grid points), so the gradient is
     /// the one that reaches those values; masks and straight-through estimators are the
-    /// caller's to apply. Every intermediate of the window is kept: memory grows with T·width
-    /// per layer and T²·heads for the attention probabilities.
-    public func gradients(tokens: [Int]) throws -> DecoderGradients {
+    /// caller's to apply.
+    ///
+    /// `checkpointing` (the default) keeps only each block's input and recomputes the block's
+    /// intermediates when its backward pass comes (one more forward pass, about a third more
+    /// work), so memory holds one block's activations (T²·heads attention probabilities, T·width
+    /// projections) rather than every block's; without it all blocks' are kept.
+    public func gradients(tokens: [Int], checkpointing: Bool = true) throws -> DecoderGradients {
         guard tokens.count >= 2 else {
             throw DecoderGradientError(description: "a window of \(tokens.count) token\(tokens.count == 1 ? "" : "s") has no next token to predict; give at least 2")
         }
@@ -43,10 +47,12 @@ extension CausalDecoder {
 
         // Forward, keeping what the backward pass reads.
         var x = try embedTokens(tokens)
+        var inputs: [Tensor] = []
         var saved: [BlockActivations] = []
         for layer in layers {
+            inputs.append(x)
             let (out, activations) = try BlockActivations.forward(layer, x, rotary: table)
-            saved.append(activations)
+            if !checkpointing { saved.append(activations) }
             x = out
         }
         let final = RMSNormActivations(x, finalNorm)
@@ -62,8 +68,9 @@ extension CausalDecoder {
         if lmHead.bias != nil { grads.biases[lmHead.name] = biasGradient(dLogits) }
         var (dx, dFinal) = final.backward(inputGradient(dLogits, head), finalNorm)
         grads.norms[finalNorm.name] = dFinal
-        for (layer, activations) in zip(layers, saved).reversed() {
-            dx = activations.backward(layer, dx, rotary: table, into: &grads)
+        for i in layers.indices.reversed() {
+            let activations = checkpointing ? try BlockActivations.forward(layers[i], inputs[i], rotary: table).1 : saved[i]
+            dx = activations.backward(layers[i], dx, rotary: table, into: &grads)
         }
         grads.embedding.data.withUnsafeMutableBufferPointer { e in
             dx.data.withUnsafeBufferPointer { d in
