@@ -109,8 +109,11 @@ extension QuantizedWeight {
                         planes: planesCount == 1 ? x : UnsafePointer(planes), planeStride: planeStride,
                         planeRow: planesCount == 1 ? k : covered, groupSums: sums, y: y, flip: exec.flip,
                         bits: bits, signed: params.format.signedCodes, tailCodes: pw.baseAddress!, tailRowBytes: bytesPerRow)
-                    // Large layers split their rows across the cores, as the dense GEMV does.
-                    let threads = n * k >= 1 << 21 ? min(gemmThreadCount, n) : 1
+                    // Layers from a few hundred KiB of fp32-equivalent work on split their rows
+                    // across the cores at the dense GEMV's threshold (every projection of a
+                    // SmolLM2 decode step): batch 1 is bandwidth- and decode-bound, and a second
+                    // core adds both, while 2²¹ left all but the LM head on one core.
+                    let threads = m * n * k >= gemvParallelThreshold ? min(gemmThreadCount, max(1, n / 8)) : 1
                     SparseThreads.parallelFor(threads) { t in
                         let r0 = n * t / threads, r1 = n * (t + 1) / threads
                         switch decoder {

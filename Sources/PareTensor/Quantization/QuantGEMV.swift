@@ -159,9 +159,11 @@ public struct QuantGEMVOperands: @unchecked Sendable {
         return t * scales[gi]
     }
 
-    // The kernels multiply the decoded codes by their group's scale before the FMA (one multiply
-    // shared by every input row) so no per-group partial sum and no long FMA chain is needed:
-    // each accumulator takes one FMA a step, enough of them to cover the FMA latency.
+    // One input row (decode): each group's codes meet x in fresh partial sums, unscaled, and
+    // the group's scale is applied once to the partials (one FMA a plane a group), so a step costs
+    // only decode + FMA. Two steps at a time into separate partials keep per-channel rows (one
+    // long group) from waiting on the FMA latency. The zero-point correction is a separate
+    // scalar pass over the groups, outside the streaming loop.
 
     @inline(__always)
     func one<D: QuantPlaneDecoder>(_ decoder: D.Type, row r: Int, input i: Int) {
@@ -170,43 +172,52 @@ public struct QuantGEMVOperands: @unchecked Sendable {
         let w = codes + r * rowBytes
         let x = planes + i * planeRow, sums = groupSums + i * groupsPerRow
         let x1 = x + planeStride, x2 = x + 2 * planeStride, x3 = x + 3 * planeStride
-        var a0 = QuantLanes.F(), a1 = QuantLanes.F(), a2 = QuantLanes.F(), a3 = QuantLanes.F()
-        var correction: Float = 0
+        let scaleBase = perTensor ? 0 : r &* groupsPerRow, scaleStride = perTensor ? 0 : 1
+        var a0 = QuantLanes.F(), a1 = QuantLanes.F()
+        let stepsPerGroup = groupSteps &* L
+        var b = 0
         for g in 0..<groupsPerRow {
-            let gi = group(r, g), s = scales[gi]
-            let sv = QuantLanes.F(repeating: s)
-            var b = g &* groupSteps &* L
-            let end = b &+ groupSteps &* L
+            let sv = QuantLanes.F(repeating: scales[scaleBase &+ g &* scaleStride])
+            let end = b &+ stepsPerGroup
+            var p0 = QuantLanes.F(), p1 = QuantLanes.F(), p2 = QuantLanes.F(), p3 = QuantLanes.F()
             if P == 4 {
                 while b < end {
                     let c = D.decode(w + b, flip: flipv)
-                    a0.addProduct(c.0 * sv, QuantKernels.loadLanes(x + b))
-                    a1.addProduct(c.1 * sv, QuantKernels.loadLanes(x1 + b))
-                    a2.addProduct(c.2 * sv, QuantKernels.loadLanes(x2 + b))
-                    a3.addProduct(c.3 * sv, QuantKernels.loadLanes(x3 + b))
+                    p0.addProduct(c.0, QuantKernels.loadLanes(x + b))
+                    p1.addProduct(c.1, QuantKernels.loadLanes(x1 + b))
+                    p2.addProduct(c.2, QuantKernels.loadLanes(x2 + b))
+                    p3.addProduct(c.3, QuantKernels.loadLanes(x3 + b))
                     b &+= L
                 }
             } else {
-                // Two steps at a time into separate accumulators.
                 while b &+ 2 &* L <= end {
                     let c = D.decode(w + b, flip: flipv), d = D.decode(w + b + L, flip: flipv)
-                    a0.addProduct(c.0 * sv, QuantKernels.loadLanes(x + b))
-                    a2.addProduct(d.0 * sv, QuantKernels.loadLanes(x + b + L))
+                    p0.addProduct(c.0, QuantKernels.loadLanes(x + b))
+                    p2.addProduct(d.0, QuantKernels.loadLanes(x + b + L))
                     if P > 1 {
-                        a1.addProduct(c.1 * sv, QuantKernels.loadLanes(x1 + b))
-                        a3.addProduct(d.1 * sv, QuantKernels.loadLanes(x1 + b + L))
+                        p1.addProduct(c.1, QuantKernels.loadLanes(x1 + b))
+                        p3.addProduct(d.1, QuantKernels.loadLanes(x1 + b + L))
                     }
                     b &+= 2 &* L
                 }
                 if b < end {
                     let c = D.decode(w + b, flip: flipv)
-                    a0.addProduct(c.0 * sv, QuantKernels.loadLanes(x + b))
-                    if P > 1 { a1.addProduct(c.1 * sv, QuantKernels.loadLanes(x1 + b)) }
+                    p0.addProduct(c.0, QuantKernels.loadLanes(x + b))
+                    if P > 1 { p1.addProduct(c.1, QuantKernels.loadLanes(x1 + b)) }
+                    b = end
                 }
             }
-            if let zp = shiftedZeroPoints { correction += s * zp[gi] * sums[g] }
+            a0.addProduct(p0 + p2, sv)
+            a1.addProduct(p1 + p3, sv)
         }
-        y[i &* rows &+ r] = ((a0 + a1) + (a2 + a3)).sum() - correction + tail(row: r, input: i, planes: P)
+        var correction: Float = 0
+        if let zp = shiftedZeroPoints {
+            for g in 0..<groupsPerRow {
+                let gi = scaleBase &+ g &* scaleStride
+                correction += scales[gi] * zp[gi] * sums[g]
+            }
+        }
+        y[i &* rows &+ r] = (a0 + a1).sum() - correction + tail(row: r, input: i, planes: P)
     }
 
     /// Up to four input rows i..<i+count against weight row r; missing rows repeat row i and
