@@ -13,28 +13,36 @@ import PareTensor
 /// down_proj, and into v_proj's rows before o_proj with s tied across the query heads of each
 /// key/value group. Each block is scaled in fp32, then its selected layers are quantized by
 /// round-to-nearest and it produces the next block's inputs. r = 0 is s = 1, plain RTN, so the
-/// search never does worse than RTN on its own loss. The reference's second step, clipping
-/// search, is not done.
-/// Settings: bits (4), granularity (group), group_size (128), scheme (affine, as AWQ's zero
-/// points), grid (20), layers.
+/// search never does worse than RTN on its own loss. Then, with clip=true (the default, as the
+/// reference), the reference's second step: each selected layer's range is clipped per row
+/// group by `AWQClip` on the group's scaled inputs, except q_proj and k_proj, which the
+/// reference skips because their error passes through the q·kᵀ product that a per-layer output
+/// error does not see.
+/// Settings: bits (4), granularity (group or channel with clip=true), group_size (128), scheme
+/// (affine, as AWQ's zero points), grid (20), clip (true), layers.
 public struct QuantAWQ: CompressionMethod {
     public static let name = "quant-awq"
     public static let summary = "AWQ: activation-aware channel scales searched on --calib and folded into the norms, then group-wise RTN (decoder LMs)."
 
     let options: WeightQuantOptions
     let grid: Int
+    let clip: Bool
     let layers: LayerSelection
 
     public init(settings: Settings) throws {
         var s = settings
         options = try WeightQuantOptions(settings: &s, defaultBits: 4, defaultGranularity: "group", defaultScheme: .affine)
         grid = try s.int("grid", default: 20, valid: ("a whole number from 1 to 100", { (1...100).contains($0) }))!
+        clip = try s.string("clip", default: "true", oneOf: ["true", "false"]) == "true"
+        if clip && options.granularity == "tensor" {
+            throw ConfigError("\(Self.name): clip=true searches one clipping per row or row group, so it needs granularity=group or channel (or pass clip=false).")
+        }
         layers = LayerSelection(settings: &s)
         try s.finish()
     }
 
     public var config: [String: ConfigValue] {
-        options.config.merging(["grid": .int(grid), "layers": .string(layers.recorded)]) { a, _ in a }
+        options.config.merging(["grid": .int(grid), "clip": .string(clip ? "true" : "false"), "layers": .string(layers.recorded)]) { a, _ in a }
     }
 
     public func checkTransformerSupport() throws {}
@@ -51,13 +59,15 @@ public struct QuantAWQ: CompressionMethod {
         try validate(model, context: context)
         let selected = Set(try layers.paths(in: model.layers.map(\.name), defaults: model.defaultLayerNames, method: Self.name))
         var chosenRatios: [Double] = []
+        var clipRatios: [Double] = [], clipGain: (before: Double, after: Double) = (0, 0)
         let out = try BlockwiseCalibration.compress(model, layers: layers, context: context, method: Self.name, compress: { group, decoder in
             let shared = AWQ.sharedInputLayers(decoder.layers[group.block], group.stage)
             var meanAbs = InputStatistics.columnMeanAbs(group.inputs)
             let attention = decoder.layers[group.block].attention
             let tied = group.stage == .attentionOutput
             if tied { meanAbs = AWQ.tiedPerKVGroup(meanAbs, attention) }
-            let gram = InputStatistics.gram(group.inputs).map { Float($0) }
+            let exactGram = InputStatistics.gram(group.inputs)
+            let gram = exactGram.map { Float($0) }
             let scored = try group.paths.map { path -> (Tensor, (Tensor) throws -> Tensor) in
                 let layer = decoder.linear(at: path)!
                 let granularity = try options.granularity(for: layer, method: Self.name)
@@ -87,6 +97,24 @@ public struct QuantAWQ: CompressionMethod {
                 }
                 try DecoderSmoothing.divideRows(of: mlp.up, by: s, in: &decoder)
             }
+            if clip {
+                // The layers now hold W·diag(s) and read X·diag(1/s), whose Gram is diag(1/s)·XᵀX·diag(1/s).
+                let attention = decoder.layers[group.block].attention
+                let skipped: Set<String> = [attention.query.name, attention.key.name]
+                let k = s.count
+                var scaledGram = exactGram
+                for a in 0..<k { for b in 0..<k { scaledGram[a * k + b] /= Double(s[a]) * Double(s[b]) } }
+                for path in group.paths where !skipped.contains(path) {
+                    let layer = decoder.linear(at: path)!
+                    let w = try DecoderSmoothing.denseWeight(layer)
+                    let groupSize: Int
+                    if case .group(let size) = try options.granularity(for: layer, method: Self.name) { groupSize = size } else { groupSize = w.columns }
+                    let found = AWQClip.search(weight: w, gram: scaledGram, format: options.format, groupSize: groupSize)
+                    clipRatios.append(found.meanRatio)
+                    clipGain.before += found.unclippedError; clipGain.after += found.error
+                    try decoder.setLinear(Linear(name: path, weight: DenseWeight(AWQClip.clamped(w, found)), bias: layer.bias), at: path)
+                }
+            }
             return .inputChanged
         }, finishBlock: { b, decoder in
             for layer in decoder.layers[b].linears where selected.contains(layer.name) {
@@ -100,7 +128,10 @@ public struct QuantAWQ: CompressionMethod {
         let unscaled = chosenRatios.filter { $0 == 0 }.count
         return CompressionResult(model: out, notes: [
             String(format: "AWQ scales searched for %d layer groups: mean exponent %.2f; %d kept s = 1 (plain RTN was best).",
-                   chosenRatios.count, mean, unscaled)])
+                   chosenRatios.count, mean, unscaled)]
+            + (clip ? [String(format: "AWQ clipping searched for %d layers (q_proj and k_proj skipped, as the reference): mean range ratio %.3f; the groups' partial output error fell %.1f %% below unclipped RTN.",
+                              clipRatios.count, clipRatios.reduce(0, +) / Double(max(clipRatios.count, 1)),
+                              clipGain.before > 0 ? 100 * (1 - clipGain.after / clipGain.before) : 0)] : []))
     }
 }
 

@@ -69,6 +69,7 @@ public enum WeightEncodings {
         SparseQuantizedWeight.encodingName: { try SparseQuantizedWeight(decoding: $0) },
         StaticInt8Linear.encodingName: { try StaticInt8Linear(decoding: $0) },
         DynamicInt8Linear.encodingName: { try DynamicInt8Linear(decoding: $0) },
+        GroupwiseDynamicInt8Linear.encodingName: { try GroupwiseDynamicInt8Linear(decoding: $0) },
         LowRankWeight.encodingName: { try LowRankWeight(decoding: $0) },
     ]
 
