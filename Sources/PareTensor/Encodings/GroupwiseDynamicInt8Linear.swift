@@ -98,18 +98,8 @@ public struct GroupwiseDynamicInt8Linear: LinearWeight {
         precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
         let k = columns, n = rows, m = x.rows
         var y = Tensor(zeros: [m, n])
-        let qmin = inputFormat.qmin, qmax = inputFormat.qmax
         withActivationScratch(rows: m, columns: k) { u, sx, zpU in
-            x.data.withUnsafeBufferPointer { xp in
-                for b in 0..<m {
-                    let row = xp.baseAddress! + b * k
-                    let (lo, hi) = QuantKernels.range(row, k)
-                    let (scale, zp) = inputFormat.params(min: lo, max: hi)
-                    QuantKernels.quantizeRow(row, multiplier: nil, k, scale: scale, zeroPoint: zp, qmin: qmin, qmax: qmax, into: u + b * k)
-                    sx[b] = scale
-                    zpU[b] = zp &- qmin
-                }
-            }
+            quantizePerToken(x, format: inputFormat, into: u, scales: sx, offsetZeroPoints: zpU)
             codes.withUnsafeBufferPointer { cw in
                 scales.withUnsafeBufferPointer { sw in
                     groupSums.withUnsafeBufferPointer { gs in

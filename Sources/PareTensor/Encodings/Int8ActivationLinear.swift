@@ -112,6 +112,25 @@ public struct Int8ChannelMatrix: Sendable, Equatable {
     }
 }
 
+/// Dynamic per-token activation quantization of x [m, k] into the scratch of
+/// `withActivationScratch`: each row's own min/max range gives its scale and zero point (stored
+/// offset by qmin, as the integer kernels take it).
+@inline(__always)
+func quantizePerToken(_ x: Tensor, format: QuantFormat, into u: UnsafeMutablePointer<UInt8>,
+                      scales sx: UnsafeMutablePointer<Float>, offsetZeroPoints zpU: UnsafeMutablePointer<Int32>) {
+    let m = x.rows, k = x.columns, qmin = format.qmin, qmax = format.qmax
+    x.data.withUnsafeBufferPointer { xp in
+        for b in 0..<m {
+            let row = xp.baseAddress! + b * k
+            let (lo, hi) = QuantKernels.range(row, k)
+            let (scale, zp) = format.params(min: lo, max: hi)
+            QuantKernels.quantizeRow(row, multiplier: nil, k, scale: scale, zeroPoint: zp, qmin: qmin, qmax: qmax, into: u + b * k)
+            sx[b] = scale
+            zpU[b] = zp &- qmin
+        }
+    }
+}
+
 /// Scratch of one W8A8 forward: m·k activation codes, m scales and m offset zero points, on the
 /// stack when small (no heap allocation besides the output for small layers).
 @inline(__always)
@@ -277,18 +296,8 @@ public struct DynamicInt8Linear: LinearWeight {
         precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
         let k = inFeatures, n = outFeatures, m = x.rows
         var y = Tensor(zeros: [m, n])
-        let qmin = inputFormat.qmin, qmax = inputFormat.qmax
         withActivationScratch(rows: m, columns: k) { u, sx, zpU in
-            x.data.withUnsafeBufferPointer { xp in
-                for b in 0..<m {
-                    let row = xp.baseAddress! + b * k
-                    let (lo, hi) = QuantKernels.range(row, k)
-                    let (scale, zp) = inputFormat.params(min: lo, max: hi)
-                    QuantKernels.quantizeRow(row, multiplier: nil, k, scale: scale, zeroPoint: zp, qmin: qmin, qmax: qmax, into: u + b * k)
-                    sx[b] = scale
-                    zpU[b] = zp &- qmin
-                }
-            }
+            quantizePerToken(x, format: inputFormat, into: u, scales: sx, offsetZeroPoints: zpU)
             y.data.withUnsafeMutableBufferPointer { yp in
                 weight.forward(codes: u, batch: m, scales: sx, offsetZeroPoints: zpU, into: yp.baseAddress!)
             }
