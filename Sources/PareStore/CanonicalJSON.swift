@@ -3,7 +3,7 @@ import PareTensor
 /// Deterministic JSON: object keys sorted by their UTF-8 bytes, no whitespace, numbers in
 /// Swift's shortest round-trip form. The same config always gives the same text, hence the
 /// same `config_hash`.
-enum CanonicalJSON {
+public enum CanonicalJSON {
     static func object(_ values: [String: ConfigValue]) -> String {
         var out = "{"
         for (i, key) in values.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
@@ -43,7 +43,10 @@ enum CanonicalJSON {
         }
     }
 
-    static func string(_ s: String, into out: inout String) {
+    /// `s` as a JSON string. `escapingLessThan`: `<` as \u003c too, for JSON embedded in an
+    /// HTML page (a value then never closes the <script> it sits in); the record's canonical
+    /// text (and so every config hash) leaves it as it is.
+    public static func string(_ s: String, into out: inout String, escapingLessThan: Bool = false) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -52,6 +55,7 @@ enum CanonicalJSON {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            case "<" where escapingLessThan: out += "\\u003c"
             case _ where scalar.value < 0x20:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex

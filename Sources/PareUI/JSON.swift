@@ -59,21 +59,8 @@ indirect enum JSON: Sendable {
         }
     }
 
+    /// JSON's string escaping as the record writes it, with `<` escaped too (see CanonicalJSON).
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            // `<` escaped too, so a value can never close a <script> it is embedded in.
-            case "<": out += "\\u003c"
-            case _ where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        out += "\""
+        CanonicalJSON.string(s, into: &out, escapingLessThan: true)
     }
 }

@@ -49,15 +49,7 @@ public struct GroupwiseDynamicInt8Linear: LinearWeight {
 
     public init(decoding stored: EncodedTensor) throws {
         let what = Self.encodingName
-        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
-            throw EncodingError("\(what) weight needs a 2-D shape, got \(stored.shape)")
-        }
-        let format: QuantFormat
-        switch stored.meta["activation_dtype"] {
-        case "uint8": format = .uint8Affine
-        case "int8": format = .int8Affine
-        default: throw EncodingError("\(what): meta activation_dtype must be uint8 or int8")
-        }
+        let format = try Int8ChannelMatrix.activationFormat(stored, what: what)
         let (rows, columns) = (stored.shape[0], stored.shape[1])
         guard let size = Int(stored.meta["group_size"] ?? ""), size > 0, columns % size == 0 else {
             throw EncodingError("\(what): meta group_size must be a positive divisor of \(columns)")

@@ -62,19 +62,24 @@ public struct Int8ChannelMatrix: Sendable, Equatable {
         return (Int8ChannelMatrix(rows: rows, columns: columns, codes: codes, scales: scales, bits: bits), offset + need)
     }
 
+    /// A stored W8A8 layer's 2-D shape checked and its `activation_dtype` read; shared by every
+    /// int8-activation encoding.
+    static func activationFormat(_ stored: EncodedTensor, what: String) throws -> QuantFormat {
+        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
+            throw EncodingError("\(what) weight needs a 2-D shape, got \(stored.shape)")
+        }
+        switch stored.meta["activation_dtype"] {
+        case "uint8": return .uint8Affine
+        case "int8": return .int8Affine
+        default: throw EncodingError("\(what): meta activation_dtype must be uint8 or int8")
+        }
+    }
+
     /// The weight half of a stored W8A8 layer (shape, `activation_dtype`, `weight_bits`, codes,
     /// scales), shared by the static and dynamic encodings; also the activation format and the
     /// offset where the encoding's own bytes begin.
     static func read(_ stored: EncodedTensor, what: String) throws -> (Int8ChannelMatrix, QuantFormat, Int) {
-        guard stored.shape.count == 2, stored.shape.allSatisfy({ $0 > 0 }) else {
-            throw EncodingError("\(what) weight needs a 2-D shape, got \(stored.shape)")
-        }
-        let format: QuantFormat
-        switch stored.meta["activation_dtype"] {
-        case "uint8": format = .uint8Affine
-        case "int8": format = .int8Affine
-        default: throw EncodingError("\(what): meta activation_dtype must be uint8 or int8")
-        }
+        let format = try activationFormat(stored, what: what)
         let bits = Int(stored.meta["weight_bits"] ?? "8") ?? 0
         let (matrix, next) = try read(stored.payload, offset: 0, rows: stored.shape[0], columns: stored.shape[1],
                                       bits: bits, what: "\(what) weight")
