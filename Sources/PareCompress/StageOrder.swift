@@ -9,7 +9,7 @@
 public enum StageOrder {
     static let maskPruners: Set<String> = [MagnitudePruning.name, NMPruning.name, WandaPruning.name]
     static let weightOnlyQuantizers: Set<String> = [QuantWeight.name, QuantGPTQ.name]
-    static let quantizers: Set<String> = [QuantWeight.name, QuantGPTQ.name, QuantStatic.name, QuantDynamic.name, QuantSmooth.name]
+    static let quantizers: Set<String> = [QuantWeight.name, QuantGPTQ.name, QuantStatic.name, QuantDynamic.name, QuantSmooth.name, QuantQAT.name]
     static let pruners: Set<String> = Set(PruningMethods.all.map { $0.name })
 
     /// A ConfigError naming the first stage that cannot follow an earlier one.
@@ -18,6 +18,9 @@ public enum StageOrder {
         for (i, method) in methods.enumerated() {
             if method == FineTune.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
                 throw ConfigError("stage \(i + 1) (finetune) cannot follow \(earlier): its layers no longer hold float weights to train; fine-tune first (e.g. finetune+\(earlier)).")
+            }
+            if method == QuantQAT.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
+                throw ConfigError("stage \(i + 1) (quant-qat) cannot follow \(earlier): quantization-aware training starts from float weights and quantizes them itself; leave \(earlier) out (pruning may come first, e.g. prune-wanda+quant-qat).")
             }
             if pruners.contains(method), let earlier = quantizedBy {
                 let allowed = maskPruners.contains(method) && weightOnlyQuantizers.contains(earlier)

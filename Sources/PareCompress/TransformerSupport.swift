@@ -1,21 +1,28 @@
+import PareNN
+
 /// Which methods compress transformers today: the one-shot ones, structured pruning (heads,
 /// channels, blocks), and the calibrated ones that run block by block on a decoder LM
-/// (`BlockwiseCalibration`). QAT, fine-tuning and distillation train through an MLP only; on a
-/// transformer they are refused before anything is recorded, with this sentence, until training
-/// over the module tree lands.
+/// (`BlockwiseCalibration`), and on decoder LMs the trained ones (`finetune`, `quant-qat steps=`,
+/// `prune-magnitude finetune_steps=`). The rest train through an MLP only; on a transformer they
+/// are refused before anything is recorded, with this sentence.
 public enum TransformerSupport {
     /// The methods that work on transformers (with the settings `checkTransformerSupport` allows).
     public static let ready = ["none", "prune-magnitude", "prune-nm", "prune-wanda", "prune-sparsegpt", "prune-structured",
                                "quant-weight", "quant-gptq", "quant-awq", "quant-dynamic", "quant-static", "quant-smooth",
-                               "lowrank-svd", "finetune"]
+                               "lowrank-svd", "finetune", "quant-qat"]
 
     static func unsupported(_ method: String, because reason: String? = nil) -> ConfigError {
         let why = reason ?? "it trains through the model, which Pare does only on MLPs so far"
         return ConfigError("\(method) does not work on transformers yet: \(why); on a transformer use \(ready.joined(separator: ", ")).")
     }
 
-    static func refuseTraining(_ method: String, epochs: Int) throws {
+    /// `finetune_epochs` counts passes over an MLP's rows; `steps`: the method has the decoder
+    /// form, `finetune_steps`.
+    static func refuseTraining(_ method: String, epochs: Int, steps: Bool = false) throws {
         guard epochs == 0 else {
+            if steps {
+                throw ConfigError("\(method): fine-tuning by finetune_epochs=\(epochs) is an MLP's; a decoder LM fine-tunes with finetune_steps=k (Adam steps on --train text), or leave both out to prune one-shot.")
+            }
             throw ConfigError("\(method): fine-tuning (finetune_epochs=\(epochs)) does not work on transformers yet; leave finetune_epochs out to compress one-shot.")
         }
     }
@@ -28,7 +35,12 @@ extension QuantDynamic { public func checkTransformerSupport() throws {} }
 extension NMPruning { public func checkTransformerSupport() throws {} }
 
 extension MagnitudePruning {
-    public func checkTransformerSupport() throws { try TransformerSupport.refuseTraining(Self.name, epochs: schedule.finetuneEpochs) }
+    public func checkTransformerSupport() throws { try TransformerSupport.refuseTraining(Self.name, epochs: schedule.finetuneEpochs, steps: true) }
+
+    /// Fine-tuning (finetune_steps on a decoder, finetune_epochs on an MLP) checked up front.
+    public func validate(_ model: Model, context: CompressionContext) throws {
+        try schedule.check(model, context: context, method: Self.name)
+    }
 }
 
 extension LowRankSVD {

@@ -20,6 +20,7 @@ extension WandaPruning {
         let selected = try layers.indices(in: model, method: Self.name)
         if let nm { try NMPruning.checkWidths(model, selected, m: nm.m, method: Self.name) }
         try requireCalibration(model, context, method: Self.name)
+        if !model.isTransformer { try schedule.check(model, context: context, method: Self.name) }
     }
 }
 
@@ -70,6 +71,7 @@ extension QuantSmooth {
 
 extension QuantQAT {
     public func validate(_ model: Model, context: CompressionContext) throws {
+        if let decoder { try decoder.validate(model, context: context); return }
         _ = try layers.indices(in: model, method: Self.name)
         _ = try TrainingData.require(context, for: Self.name, purpose: "quantization-aware training", model: model)
     }

@@ -70,7 +70,7 @@ import Testing
         try bad.expectRejected(cli, record(llama.path, method: "quant-weight", ["--set", "layers=*.nope*"]), mentioning: ["*.nope*", "matches no layer"])
         // A method that needs calibration text, one that trains, and the wrong kind of data.
         try bad.expectRejected(cli, record(llama.path, method: "prune-wanda"), mentioning: ["prune-wanda", "--calib text:"])
-        try bad.expectRejected(cli, record(llama.path, method: "quant-qat"), mentioning: ["quant-qat", "transformers"])
+        try bad.expectRejected(cli, record(llama.path, method: "quant-qat"), mentioning: ["quant-qat", "steps="])
         try bad.expectRejected(cli, record(llama.path, method: "quant-gptq", ["--calib", "text:\(text),samples=0"]), mentioning: ["samples"])
         try bad.expectRejected(cli, record(llama.path, test: CLI.fixture("digits_test.csv")), mentioning: ["text:"])
     }

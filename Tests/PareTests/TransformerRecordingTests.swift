@@ -154,7 +154,7 @@ import PareTestSupport
                 #expect("\(error)".contains(fragment), "\(error)")
             }
         }
-        refused(try lmRequest(model, "quant-qat"), "does not work on transformers yet")
+        refused(try lmRequest(model, "quant-qat"), "give steps=")
         refused(try lmRequest(model, "prune-wanda"), "needs calibration text")
         var calibrated = try lmRequest(model, "quant-gptq")
         calibrated.calibrationPath = "text:\(text),samples=100,context=40"

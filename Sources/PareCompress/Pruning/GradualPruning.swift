@@ -6,6 +6,9 @@ import PareTensor
 /// regrows), then fine-tune with the masks held fixed (`TrainingHooks.masks`: pruned weights stay
 /// exactly zero). Curves: `finetune_loss` and `finetune_accuracy` (training minibatch statistics)
 /// per epoch, epochs counted across all steps; `schedule_sparsity` per pruning step.
+/// A decoder LM fine-tunes `finetune_steps` Adam steps on `--train text:` instead (finetune's
+/// loop, `DecoderTrainer`; pruned zeros are masked, and re-applied after), its curve `train_loss`
+/// per Adam step counted across all pruning steps, the windows walking on through the text.
 enum GradualPruning {
     /// `masks(model, sparsity)` computes one step's masks (nil = layer not pruned).
     static func run(_ model: Model, schedule: PruningSchedule, target: Double, selected: [Int],
@@ -18,11 +21,22 @@ enum GradualPruning {
         var masks = [Tensor?](repeating: nil, count: model.layers.count)
         var curves: [(key: String, step: Int, value: Double)] = []
         var epochsDone = 0
+        let decoderTrainer = schedule.decoderTrainer(method: method)
         for (index, sparsity) in sparsities.enumerated() {
             let step = index + 1
             masks = union(masks, try masksAt(current, sparsity))
             current = Pruning.applying(masks, to: current)
             if schedule.kind == .agp { curves.append(("schedule_sparsity", step, sparsity)) }
+            if let trainer = decoderTrainer {
+                let (decoder, text) = try DecoderTrainer.check(current, context, method: method, quantizedHint: "prune before quantizing")
+                let first = index * trainer.steps + 1
+                let outcome = try trainer.train(decoder, text: text, firstStep: first, progress: { fraction, label in
+                    context.progress((Double(index) + fraction) / Double(sparsities.count), "step \(step)/\(sparsities.count) fine-tune \(label)")
+                })
+                curves += FineTune.lossCurve(outcome.losses, firstStep: first)
+                current = Pruning.applying(masks, to: Model(transformer: .decoder(outcome.decoder)))
+                continue
+            }
             guard let training else { continue }
             var net = TrainableMLP(current)
             let offset = epochsDone
@@ -40,7 +54,11 @@ enum GradualPruning {
         }
         let report = Pruning.report(current, layers: selected)
         var notes = report.notes
-        if !schedule.isPlainOneShot {
+        if let steps = schedule.finetuneSteps {
+            let targets = sparsities.map { Pruning.formatPercent(100 * $0) }.joined(separator: ", ")
+            notes.insert("\(schedule.kind.rawValue): \(sparsities.count) pruning step(s) to \(targets), "
+                         + "\(steps) fine-tune step(s) of \(schedule.batchSize) window(s) after each (Adam, lr \(schedule.learningRate))", at: 0)
+        } else if !schedule.isPlainOneShot {
             let targets = sparsities.map { Pruning.formatPercent(100 * $0) }.joined(separator: ", ")
             notes.insert("\(schedule.kind.rawValue): \(sparsities.count) pruning step(s) to \(targets), "
                          + "\(schedule.finetuneEpochs) fine-tune epoch(s) after each (lr \(schedule.learningRate), batch \(schedule.batchSize))", at: 0)

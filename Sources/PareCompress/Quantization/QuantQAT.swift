@@ -8,9 +8,13 @@ import PareTensor
 /// MovingAverageMinMaxObserver), gradients passing straight through inside the clamp range.
 /// Then converts to `quant-static`'s integer form (`StaticInt8Linear`) with the learned ranges.
 /// With epochs=0 the observers only watch one pass over the training data (post-training W{bits}A8).
+///
+/// On a decoder LM, `steps=k` (with `batch`, `granularity`, `group_size`, `scheme`, `act_bits`)
+/// selects the decoder form, `DecoderQAT`: training on `--train text:`, ending in quant-weight's
+/// (or quant-dynamic's) encoding.
 public struct QuantQAT: CompressionMethod {
     public static let name = "quant-qat"
-    public static let summary = "Quantization-aware training on --train (fake-quant weights and uint8 inputs, straight-through gradients), then quant-static's integer layers."
+    public static let summary = "Quantization-aware training on --train (fake-quant weights and uint8 inputs, straight-through gradients), then quant-static's integer layers; on a decoder LM steps= on --train text, then quant-weight's codes."
 
     let bits: Int
     let epochs: Int
@@ -18,9 +22,18 @@ public struct QuantQAT: CompressionMethod {
     let batchSize: Int
     let averagingConstant: Double
     let layers: LayerSelection
+    /// The decoder-LM form, when its settings (`steps` …) are given.
+    let decoder: DecoderQAT?
 
     public init(settings: Settings) throws {
         var s = settings
+        if DecoderQAT.keys.contains(where: s.has) {
+            let d = try DecoderQAT(settings: &s)
+            try s.finish()
+            (decoder, bits, epochs, learningRate, batchSize, averagingConstant, layers) = (d, d.options.bits, 0, d.learningRate, 0, 0, d.layers)
+            return
+        }
+        decoder = nil
         bits = try s.int("bits", default: 8, valid: ("a whole number from 2 to 8", { (2...8).contains($0) }))!
         epochs = try TrainingData.epochs(&s, key: "epochs", default: 3)
         learningRate = try TrainingData.learningRate(&s, default: 1e-4)
@@ -32,14 +45,22 @@ public struct QuantQAT: CompressionMethod {
     }
 
     public var config: [String: ConfigValue] {
-        ["bits": .int(bits), "weight_granularity": .string("channel"), "weight_scheme": .string("symmetric"),
+        if let decoder { return decoder.config }
+        return ["bits": .int(bits), "weight_granularity": .string("channel"), "weight_scheme": .string("symmetric"),
          "activation_dtype": .string("uint8"), "activation_granularity": .string("tensor"),
          "observer": .string("moving_average_minmax"), "averaging_constant": .double(averagingConstant),
          "epochs": .int(epochs), "lr": .double(learningRate), "batch_size": .int(batchSize),
          "layers": .string(layers.recorded)]
     }
 
+    public func checkTransformerSupport() throws {
+        guard decoder != nil else {
+            throw ConfigError("\(Self.name) on a decoder LM trains steps=k Adam steps on --train text:FILE; give steps= (epochs= is an MLP's setting).")
+        }
+    }
+
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        if let decoder { return try decoder.compress(model, context: context) }
         let (net, quantizer, curves) = try train(model, context: context)
         var notes: [String] = []
         if bits < 8 {

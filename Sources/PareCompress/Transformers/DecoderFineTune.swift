@@ -73,24 +73,8 @@ public struct FineTune: CompressionMethod {
     static let trainableEncodings: Set<String> = [DenseWeight.encodingName, SparseBitmaskWeight.encodingName, SparseCSRWeight.encodingName]
 
     public func validate(_ model: Model, context: CompressionContext) throws {
-        guard case .decoder(let decoder)? = model.transformer else {
-            throw ConfigError("\(Self.name) trains decoder LMs; an MLP's methods fine-tune with their own finetune_epochs=, and encoders are not trained yet.")
-        }
-        guard let text = context.trainingText else {
-            throw ConfigError("\(Self.name) trains on text: pass --train text:FILE[,tokens=N][,context=C] (another text than --test).")
-        }
-        guard text.windows.allSatisfy({ $0.count >= 2 }), !text.windows.isEmpty else {
-            throw ConfigError("\(Self.name): the training text gives no window of 2 or more tokens; give a longer text or a larger context.")
-        }
-        if let layer = decoder.linears.first(where: { !Self.trainableEncodings.contains($0.weight.encodingName) }) {
-            throw ConfigError("\(Self.name): \(layer.name) is stored \(layer.weight.encodingName), whose codes cannot take a float update; fine-tune before quantizing or factoring (e.g. prune-wanda+finetune+quant-gptq).")
-        }
-        if decoder.embedTokens.factors != nil {
-            throw ConfigError("\(Self.name): the token embedding is stored as two low-rank factors, which training would turn back into one table; fine-tune before factoring it.")
-        }
-        guard case .rms = decoder.norm, decoder.spec.activation == .silu else {
-            throw ConfigError("\(Self.name) trains RMSNorm SwiGLU decoders (Llama, Qwen2, Mistral) so far.")
-        }
+        let (decoder, _) = try DecoderTrainer.check(model, context, method: Self.name,
+                                                    quantizedHint: "fine-tune before quantizing or factoring (e.g. prune-wanda+finetune+quant-gptq)")
         if loraRank > 0 {
             for path in try adapted(model) {
                 let l = decoder.linears.first { $0.name == path }!
@@ -101,71 +85,49 @@ public struct FineTune: CompressionMethod {
         }
     }
 
+    var trainer: DecoderTrainer { DecoderTrainer(method: Self.name, steps: steps, learningRate: learningRate, batch: batch) }
+
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         try validate(model, context: context)
-        guard case .decoder(var decoder)? = model.transformer, let text = context.trainingText else { preconditionFailure("validated") }
+        guard case .decoder(let decoder)? = model.transformer, let text = context.trainingText else { preconditionFailure("validated") }
         if loraRank > 0 { return try compressWithLoRA(decoder, paths: try adapted(model), text: text, context: context) }
-        let adam = Adam(learningRate: learningRate)
-        var state = DecoderTrainingState(decoder)
-        var curves: [(key: String, step: Int, value: Double)] = []
-        let windows = text.windows
-        for step in 1...steps {
-            let (sum, loss) = try batchGradients(decoder, windows: windows, step: step)
-            state.step(&decoder, gradients: sum, scale: 1 / Float(batch), adam: adam)
-            curves.append((key: "train_loss", step: step, value: loss))
-            context.progress(Double(step) / Double(steps), "fine-tune loss \(String(format: "%.3f", loss))")
-        }
-        decoder = state.finished(decoder)
-        let first = curves.first!.value, last = curves.last!.value
-        let tokens = steps * batch * (windows.first?.count ?? 0)
-        var notes = ["fine-tuned \(steps) step\(steps == 1 ? "" : "s") of \(batch) window\(batch == 1 ? "" : "s") (\(tokens) tokens) with Adam, lr \(learningRate): train loss \(String(format: "%.4f", first)) → \(String(format: "%.4f", last))"]
-        if state.maskedCount > 0 { notes.append("\(state.maskedCount) pruned weights kept at zero") }
-        return CompressionResult(model: Model(transformer: .decoder(decoder)), notes: notes,
-                                 extraMetrics: ["finetune_tokens": Double(tokens)], curves: curves)
+        let outcome = try trainer.train(decoder, text: text, progress: { context.progress($0, "fine-tune \($1)") })
+        var notes = [trainer.note("fine-tuned", losses: outcome.losses, text: text)]
+        if outcome.maskedCount > 0 { notes.append("\(outcome.maskedCount) pruned weights kept at zero") }
+        return CompressionResult(model: Model(transformer: .decoder(outcome.decoder)), notes: notes,
+                                 extraMetrics: ["finetune_tokens": Double(trainer.tokens(text))],
+                                 curves: Self.lossCurve(outcome.losses))
+    }
+
+    /// The `train_loss` curve, one point per step.
+    static func lossCurve(_ losses: [Double], firstStep: Int = 1) -> [(key: String, step: Int, value: Double)] {
+        losses.enumerated().map { (key: "train_loss", step: firstStep + $0.offset, value: $0.element) }
     }
 }
 
 extension FineTune {
-    /// The summed gradients of step `step`'s `batch` windows (taken in order, cycled) and their
-    /// mean loss.
-    func batchGradients(_ decoder: CausalDecoder, windows: [[Int]], step: Int) throws -> (DecoderGradients, Double) {
-        var sum: DecoderGradients?
-        var loss = 0.0
-        for b in 0..<batch {
-            let g: DecoderGradients
-            do { g = try decoder.gradients(tokens: windows[((step - 1) * batch + b) % windows.count]) } catch let error as DecoderGradientError {
-                throw ConfigError("\(Self.name): \(error.description).")
-            }
-            loss += g.loss / Double(batch)
-            sum = sum.map { DecoderTrainingState.adding($0, g) } ?? g
-        }
-        return (sum!, loss)
-    }
-
     /// LoRA: only the adapters train; the merged, masked weights are the result.
     func compressWithLoRA(_ start: CausalDecoder, paths: [String], text: TextWindows,
                           context: CompressionContext) throws -> CompressionResult {
         let adam = Adam(learningRate: learningRate)
         var adapters = LoRAAdapters(start, paths: paths, rank: loraRank, alpha: loraAlpha, seed: context.seed)
-        var curves: [(key: String, step: Int, value: Double)] = []
+        var losses: [Double] = []
         let windows = text.windows
         for step in 1...steps {
-            let (sum, loss) = try batchGradients(adapters.merged(start, sparse: false), windows: windows, step: step)
+            let (sum, loss) = try trainer.batchGradients(adapters.merged(start, sparse: false), windows: windows, step: step)
             adapters.step(gradients: sum, scale: 1 / Float(batch), adam: adam)
-            curves.append((key: "train_loss", step: step, value: loss))
+            losses.append(loss)
             context.progress(Double(step) / Double(steps), "LoRA fine-tune loss \(String(format: "%.3f", loss))")
         }
         let decoder = adapters.merged(start, sparse: true)
-        let first = curves.first!.value, last = curves.last!.value
-        let tokens = steps * batch * (windows.first?.count ?? 0)
         let total = start.linears.reduce(0) { $0 + $1.weight.parameterCount } + start.embedTokens.weight.count
         let percent = String(format: "%.2f", 100 * Double(adapters.parameterCount) / Double(max(total, 1)))
         var notes = ["LoRA rank \(loraRank), alpha \(String(format: "%g", loraAlpha)) on \(paths.count) layers: \(adapters.parameterCount) trainable parameters (\(percent) % of the model's), merged into the weights",
-                     "fine-tuned \(steps) step\(steps == 1 ? "" : "s") of \(batch) window\(batch == 1 ? "" : "s") (\(tokens) tokens) with Adam, lr \(learningRate): train loss \(String(format: "%.4f", first)) → \(String(format: "%.4f", last))"]
+                     trainer.note("fine-tuned", losses: losses, text: text)]
         if adapters.maskedCount > 0 { notes.append("\(adapters.maskedCount) pruned weights kept at zero") }
         return CompressionResult(model: Model(transformer: .decoder(decoder)), notes: notes,
-                                 extraMetrics: ["finetune_tokens": Double(tokens), "lora_parameters": Double(adapters.parameterCount)],
-                                 curves: curves)
+                                 extraMetrics: ["finetune_tokens": Double(trainer.tokens(text)), "lora_parameters": Double(adapters.parameterCount)],
+                                 curves: Self.lossCurve(losses))
     }
 }
 

@@ -22,7 +22,12 @@ extension WandaPruning {
         return Pruning.result(out, layers: selected)
     }
 
-    public func checkTransformerSupport() throws { try TransformerSupport.refuseTraining(Self.name, epochs: schedule.finetuneEpochs) }
+    public func checkTransformerSupport() throws {
+        try TransformerSupport.refuseTraining(Self.name, epochs: schedule.finetuneEpochs)
+        if schedule.finetuneSteps != nil || schedule.kind == .agp {
+            throw ConfigError("\(Self.name) prunes a decoder LM one-shot, block by block; for gradual pruning with fine-tuning use prune-magnitude schedule=agp finetune_steps=k.")
+        }
+    }
 
 }
 

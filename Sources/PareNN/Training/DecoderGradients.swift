@@ -172,9 +172,9 @@ struct BlockActivations {
         }
         let a = layer.attention
         let n1 = RMSNormActivations(x, norm1)
-        var q = linearForward(n1.y, a.query.weight.decoded(), a.query.bias)
-        var k = linearForward(n1.y, a.key.weight.decoded(), a.key.bias)
-        let v = linearForward(n1.y, a.value.weight.decoded(), a.value.bias)
+        var q = forward(a.query, n1.y)
+        var k = forward(a.key, n1.y)
+        let v = forward(a.value, n1.y)
         rotary.apply(to: &q, heads: a.heads)
         rotary.apply(to: &k, heads: a.kvHeads)
 
@@ -196,15 +196,15 @@ struct BlockActivations {
             setColumns(&context, h * d, matmul(p, vg))
             probabilities.append(p)
         }
-        var h = linearForward(context, a.output.weight.decoded(), a.output.bias)
+        var h = forward(a.output, context)
         addInPlace(&h, x)
 
         let n2 = RMSNormActivations(h, norm2)
-        let gate = linearForward(n2.y, mlp.gate.weight.decoded(), mlp.gate.bias)
-        let up = linearForward(n2.y, mlp.up.weight.decoded(), mlp.up.bias)
+        let gate = forward(mlp.gate, n2.y)
+        let up = forward(mlp.up, n2.y)
         var hidden = gate
         for i in 0..<hidden.count { hidden.data[i] = silu(gate.data[i]) * up.data[i] }
-        var out = linearForward(hidden, mlp.down.weight.decoded(), mlp.down.bias)
+        var out = forward(mlp.down, hidden)
         addInPlace(&out, h)
         return (out, BlockActivations(inputNorm: n1, q: q, k: k, v: v, probabilities: probabilities, context: context,
                                       postNorm: n2, gate: gate, up: up, hidden: hidden))
@@ -265,9 +265,16 @@ struct BlockActivations {
         return dx
     }
 
-    /// A Linear's weight (and bias) gradient from its output gradient, and the gradient of its input.
+    /// A Linear's output as the gradient pass models it: decoded weights times the input the
+    /// layer multiplies (`multipliedInput`: per-token quantized for a dynamic W8A8 layer).
+    private static func forward(_ l: Linear, _ x: Tensor) -> Tensor {
+        linearForward(l.multipliedInput(x), l.weight.decoded(), l.bias)
+    }
+
+    /// A Linear's weight (and bias) gradient from its output gradient, and the gradient of its
+    /// input (straight through a dynamic layer's per-token quantization).
     private func linear(_ l: Linear, _ dY: Tensor, input: Tensor, into grads: inout DecoderGradients) -> Tensor {
-        grads.weights[l.name] = weightGradient(dY, input)
+        grads.weights[l.name] = weightGradient(dY, l.multipliedInput(input))
         if l.bias != nil { grads.biases[l.name] = biasGradient(dY) }
         return inputGradient(dY, l.weight.decoded())
     }
