@@ -14,6 +14,11 @@ struct Record: ParsableCommand {
           pare record --model SmolLM2-135M-Instruct.Q4_1.gguf --test text:emma.txt,tokens=2048,context=512 \
               --method quant-weight --set bits=4 --set granularity=group --set group_size=64 --set layers='model.layers.*'
           pare record --model all-MiniLM-L6-v2/ --train sentences:train.tsv --test sentences:test.tsv --method prune-nm
+          pare record --model SmolLM2-135M-Instruct.Q4_1.gguf --train text:persuasion.txt,tokens=1024,context=256 \
+              --test text:emma.txt,tokens=1024,context=256 --method quant-qat --set steps=4 --set bits=4 \
+              --set granularity=group --set group_size=32   (QAT; ends in quant-weight's codes, GGUF Q4_0)
+          pare record --model SmolLM2-135M-Instruct.Q4_1.gguf --train text:persuasion.txt,context=256 … \
+              --method prune-magnitude --set amount=0.5 --set schedule=agp --set steps=4 --set finetune_steps=2
         On a transformer, layers= takes glob patterns over Hugging Face paths (`pare layers --model M`
         lists them); by default every Linear inside the blocks, never the embeddings or lm_head.
         text: defaults: tokens=4096, context=512 (non-overlapping windows, every position scored).
