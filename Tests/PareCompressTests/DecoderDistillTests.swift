@@ -20,8 +20,9 @@ import Testing
     }
 
     /// Mean forward KL(teacher ‖ student) at T = 1 over the windows' predicting positions.
-    static func kl(_ student: CausalDecoder, _ teacher: CausalDecoder, _ windows: [[Int]]) throws -> Double {
-        let loss = DecoderDistillationLoss(temperature: 1, alpha: 1)
+    static func kl(_ student: CausalDecoder, _ teacher: CausalDecoder, _ windows: [[Int]],
+                   _ divergence: DecoderDistillationLoss.Divergence = .forward) throws -> Double {
+        let loss = DecoderDistillationLoss(temperature: 1, alpha: 1, divergence: divergence)
         var total = 0.0
         for w in windows {
             total += loss.evaluate(student: try student.logits(tokens: w), teacher: try teacher.logits(tokens: w), tokens: w).kl
@@ -50,13 +51,14 @@ import Testing
         let student = try Self.decoder(result)
         #expect(student.layers.count == 1 && student.spec.layers == 1)
         let start = TransformerStructuredPruning.dropBlocks(teacher, removing: [1])
-        let before = try Self.kl(start, teacher, windows.windows), after = try Self.kl(student, teacher, windows.windows)
+        let divergence = DecoderDistillationLoss.Divergence(rawValue: extra["kl"]!)!
+        let before = try Self.kl(start, teacher, windows.windows, divergence), after = try Self.kl(student, teacher, windows.windows, divergence)
         #expect(after < 0.7 * before, "KL \(before) → \(after)")
         let kd = result.curves.filter { $0.key == "kd_loss" }.map(\.value)
         #expect(kd.count == 30 && kd.last! < kd.first!)
         #expect(abs(kd.first! - before) < 1e-4 * max(before, 1), "the first step's KL is the start's")
         if extra["feature_layers"] != nil { #expect(result.curves.contains { $0.key == "feature_loss" }) }
-        #expect(result.extraMetrics["train_tokens"] == 30 * 2 * 12)
+        #expect(result.extraMetrics["train_tokens"] == Double(30 * 2 * 12))
         #expect(result.notes.contains { $0.contains("teacher blocks 0") })
     }
 

@@ -71,12 +71,21 @@ import PareTensor
             let loss = DecoderDistillationLoss(temperature: t, alpha: 1, divergence: divergence)
             let v = loss.evaluate(student: logits, teacher: logits, tokens: Self.tokens)
             #expect(abs(v.kl) < 1e-12 && v.gradient.data.allSatisfy { abs($0) < 1e-9 }, "T=\(t): KL \(v.kl)")
+            // The teacher's logits as the training forward pass computes them: exactly zero.
             let g = try model.gradients(tokens: Self.tokens, logitLoss: { s in
+                let v = loss.evaluate(student: s, teacher: s, tokens: Self.tokens)
+                return (v.loss, v.gradient)
+            })
+            #expect(g.weights.values.allSatisfy { $0.data.allSatisfy { $0 == 0 } } && g.embedding.data.allSatisfy { $0 == 0 })
+            // As the inference path computes them (other kernels, float rounding): next to nothing
+            // beside the cross-entropy's gradient.
+            let close = try model.gradients(tokens: Self.tokens, logitLoss: { s in
                 let v = loss.evaluate(student: s, teacher: logits, tokens: Self.tokens)
                 return (v.loss, v.gradient)
             })
-            let largest = g.weights.values.flatMap(\.data).map(abs).max()!
-            #expect(largest < 1e-7 && g.embedding.data.allSatisfy { abs($0) < 1e-7 }, "T=\(t): largest weight gradient \(largest)")
+            let ce = try model.gradients(tokens: Self.tokens)
+            func largest(_ g: DecoderGradients) -> Float { g.weights.values.flatMap(\.data).map(abs).max()! }
+            #expect(largest(close) < 1e-3 * largest(ce), "T=\(t): largest weight gradient \(largest(close)) vs CE's \(largest(ce))")
         }
     }
 
