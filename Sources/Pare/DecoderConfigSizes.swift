@@ -4,16 +4,18 @@ import PareNN
 /// A structurally pruned decoder (fewer heads, MLP channels or blocks) is no longer the shape
 /// its base model's config.json describes. The record keeps the base's config.json and the
 /// run's tensors; these give the config.json whose sizes match the tensors, for rebuilding a run
-/// and for exporting it. Only the five sizes are rewritten (with `head_dim` made explicit, since
+/// and for exporting it. Only the six sizes are rewritten (with `head_dim` made explicit, since
 /// the default hidden_size / num_attention_heads no longer holds); every other key is kept, and
 /// a config that already fits is returned byte for byte.
 enum DecoderConfigSizes {
     struct Sizes: Equatable {
         var layers: Int, heads: Int, kvHeads: Int, headDim: Int, intermediate: Int
+        /// A distilled student of another width (`distill student=llama:…`) has its own.
+        var hidden: Int
     }
 
     /// The base config's sizes, read as Llama, Qwen2 and Mistral all read them (their
-    /// differing defaults are none of these five); nil for a config that is not a decoder's.
+    /// differing defaults are none of these six); nil for a config that is not a decoder's.
     static func sizes(of configJSON: Data) -> Sizes? {
         struct Probe: Decodable { let model_type: String? }
         guard let type = (try? JSONDecoder().decode(Probe.self, from: configJSON))?.model_type,
@@ -46,6 +48,7 @@ enum DecoderConfigSizes {
         sizes.heads = q / sizes.headDim
         sizes.kvHeads = k / sizes.headDim
         sizes.intermediate = ffn
+        if let width = shapes["model.norm.weight"]?.first { sizes.hidden = width }
         return try rewrite(configJSON, to: sizes)
     }
 
@@ -57,6 +60,7 @@ enum DecoderConfigSizes {
         object["num_key_value_heads"] = sizes.kvHeads
         object["head_dim"] = sizes.headDim
         object["intermediate_size"] = sizes.intermediate
+        object["hidden_size"] = sizes.hidden
         return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
     }
 }
@@ -64,6 +68,6 @@ enum DecoderConfigSizes {
 extension DecoderConfigSizes.Sizes {
     init(_ spec: DecoderSpec) {
         self.init(layers: spec.layers, heads: spec.heads, kvHeads: spec.kvHeads, headDim: spec.headDim,
-                  intermediate: spec.intermediateSize)
+                  intermediate: spec.intermediateSize, hidden: spec.hiddenSize)
     }
 }

@@ -9,7 +9,7 @@ public enum TransformerSupport {
     /// The methods that work on transformers (with the settings `checkTransformerSupport` allows).
     public static let ready = ["none", "prune-magnitude", "prune-nm", "prune-wanda", "prune-sparsegpt", "prune-structured",
                                "quant-weight", "quant-gptq", "quant-awq", "quant-dynamic", "quant-static", "quant-smooth",
-                               "lowrank-svd", "finetune", "quant-qat"]
+                               "lowrank-svd", "finetune", "quant-qat", "distill"]
 
     static func unsupported(_ method: String, because reason: String? = nil) -> ConfigError {
         let why = reason ?? "it trains through the model, which Pare does only on MLPs so far"

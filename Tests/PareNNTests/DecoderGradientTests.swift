@@ -100,16 +100,22 @@ import PareTensor
         let layers = model.spec.layers
         #expect(parameters.count == 9 * layers + 2 + (model.lmHeadIsTied ? 0 : 1) + (model.spec.qkvBias ? 3 * layers : 0))
 
+        try Self.checkAlongGradient(model, g, parameters, label: name) { try Self.loss($0, tokens) }
+    }
+
+    /// For each parameter, the central finite difference of `loss` along ĝ must be |g| (2 %).
+    static func checkAlongGradient(_ model: CausalDecoder, _ g: DecoderGradients, _ parameters: [Parameter], label: String,
+                                   loss: (CausalDecoder) throws -> Double) throws {
         for p in parameters {
             let grad = Self.gradient(g, p)
             let norm = grad.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
-            #expect(norm > 1e-6, "\(name) \(p): a zero gradient")
+            #expect(norm > 1e-6, "\(label) \(p): a zero gradient")
             let epsilon = 1e-2
             let step = grad.map { Float(Double($0) / norm * epsilon) }
-            let up = try Self.loss(Self.perturbed(model, p, step), tokens)
-            let down = try Self.loss(Self.perturbed(model, p, step.map { -$0 }), tokens)
+            let up = try loss(Self.perturbed(model, p, step))
+            let down = try loss(Self.perturbed(model, p, step.map { -$0 }))
             let numeric = (up - down) / (2 * epsilon)
-            #expect(abs(numeric - norm) <= 2e-2 * norm + 2e-4, "\(name) \(p): finite difference \(numeric), |g| \(norm)")
+            #expect(abs(numeric - norm) <= 2e-2 * norm + 2e-4, "\(label) \(p): finite difference \(numeric), |g| \(norm)")
         }
     }
 

@@ -35,7 +35,7 @@ import PareTensor
 /// α = 0 without feature matching never consults a teacher and trains exactly as the baseline.
 public struct Distill: CompressionMethod {
     public static let name = "distill"
-    public static let summary = "Knowledge distillation: a student (student=mlp:…) trained on --train from the base model's, teacher files' or teacher commands' soft targets (temperature, alpha; feature_layer for FitNets matching); the student trained alone is recorded beside it."
+    public static let summary = "Knowledge distillation: a student (student=mlp:…; for a decoder LM student=layers:K, student=llama:… or student_model=) trained on --train from the base model's, teacher files' or teacher commands' soft targets (temperature, alpha; kl=forward|reverse and feature_layers for LMs, feature_layer for FitNets matching); the student trained alone is recorded beside it."
 
     public enum Student: Sendable, Equatable {
         case architecture(dims: [Int], activation: Activation?)
@@ -51,24 +51,32 @@ public struct Distill: CompressionMethod {
 
     public enum Role: String, Sendable { case distill, baseline }
 
-    public private(set) var role: Role
-    public private(set) var student: Student
-    public private(set) var teachers: [Teacher]
-    public private(set) var temperature: Double
-    public private(set) var alpha: Double
-    public private(set) var epochs: Int
-    public private(set) var learningRate: Double
-    public private(set) var batchSize: Int
+    public private(set) var role: Role = .distill
+    public private(set) var student: Student = .architecture(dims: [], activation: nil)
+    public private(set) var teachers: [Teacher] = []
+    public private(set) var temperature: Double = 4
+    public private(set) var alpha: Double = 0.9
+    public private(set) var epochs: Int = 20
+    public private(set) var learningRate: Double = 1e-3
+    public private(set) var batchSize: Int = 64
     public private(set) var featureLayer: String?
     public private(set) var studentFeatureLayer: String?
-    public private(set) var beta: Double
-    public private(set) var ensemble: EnsembleMode
-    public private(set) var teacherTimeout: Double
+    public private(set) var beta: Double = 0
+    public private(set) var ensemble: EnsembleMode = .arithmetic
+    public private(set) var teacherTimeout: Double = 30
+    /// The decoder-LM form (`DecoderDistill`), which every entry point hands over to when set;
+    /// the fields above are then unused.
+    public private(set) var decoder: DecoderDistill?
 
     static let teacherKeys = ["teachers", "teacher_cmd", "temperature", "alpha", "feature_layer",
                               "student_feature_layer", "beta", "ensemble", "teacher_timeout"]
 
     public init(settings: Settings) throws {
+        if let lm = try DecoderDistill.ifDecoder(settings) {
+            decoder = lm
+            role = lm.role
+            return
+        }
         var s = settings
         role = Role(rawValue: try s.string("role", default: "distill", oneOf: ["distill", "baseline"])!)!
         switch (try s.string("student"), try s.string("student_model")) {
@@ -189,6 +197,7 @@ public struct Distill: CompressionMethod {
     var usesTeacher: Bool { role == .distill && (alpha > 0 || featureLayer != nil) }
 
     public var config: [String: ConfigValue] {
+        if let decoder { return decoder.config }
         var c: [String: ConfigValue] = [
             "role": .string(role.rawValue), "alpha": .double(alpha),
             "epochs": .int(epochs), "lr": .double(learningRate), "batch_size": .int(batchSize),
@@ -222,6 +231,7 @@ public struct Distill: CompressionMethod {
     }
 
     public var modelPaths: [String] {
+        if let decoder { return decoder.modelPaths }
         var paths: [String] = []
         if case .file(let p) = student { paths.append(p) }
         for case .file(let p) in teachers { paths.append(p) }
@@ -229,6 +239,13 @@ public struct Distill: CompressionMethod {
     }
 
     public var baseline: (any CompressionMethod)? {
+        if let decoder {
+            guard let alone = decoder.baseline else { return nil }
+            var method = self
+            method.decoder = alone
+            method.role = .baseline
+            return method
+        }
         guard role == .distill else { return nil }
         var alone = self
         alone.role = .baseline
@@ -245,7 +262,15 @@ public struct Distill: CompressionMethod {
 
     // MARK: - Checks
 
+    /// A decoder LM distils with an LM student (`DecoderDistill`); an MLP student cannot.
+    public func checkTransformerSupport() throws {
+        guard decoder != nil else {
+            throw ConfigError("distill on a transformer needs an LM student: student=layers:K, student=llama:layers=N,hidden=H,heads=A or student_model=DIR|FILE.gguf, trained on --train text:FILE.")
+        }
+    }
+
     public func validate(_ model: Model, context: CompressionContext) throws {
+        if let decoder { return try decoder.validate(model, context: context) }
         _ = try TrainingData.require(context, for: Self.name, purpose: "training the student", model: model)
         let net = try makeStudent(model, context: context)
         let base = "the teacher (base model \(model.archString))"
@@ -317,6 +342,7 @@ public struct Distill: CompressionMethod {
     // MARK: - Training
 
     public func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        if let decoder { return try decoder.compress(model, context: context) }
         try validate(model, context: context)
         let training = context.training!
         var net = try makeStudent(model, context: context)

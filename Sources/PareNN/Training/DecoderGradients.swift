@@ -5,7 +5,8 @@ import PareTensor
 /// each Linear's weight (dense, [out, in]) and bias, each RMSNorm's scale and the token
 /// embedding (which, for a tied head, also collects the LM head's gradient).
 public struct DecoderGradients: Sendable {
-    /// Mean cross-entropy of position t predicting token t + 1, over the window's T − 1 targets.
+    /// The loss: by default the mean cross-entropy of position t predicting token t + 1 over the
+    /// window's T − 1 targets; with `gradients(tokens:logitLoss:hiddenLoss:)` the sum of its terms.
     public var loss: Double
     /// By Linear name (`model.layers.0.self_attn.q_proj`, `lm_head` when untied).
     public var weights: [String: Tensor]
@@ -34,6 +35,18 @@ extension CausalDecoder {
     /// work), so memory holds one block's activations (T²·heads attention probabilities, T·width
     /// projections) rather than every block's; without it all blocks' are kept.
     public func gradients(tokens: [Int], checkpointing: Bool = true) throws -> DecoderGradients {
+        try gradients(tokens: tokens, checkpointing: checkpointing, logitLoss: { Self.nextTokenLoss($0, tokens) })
+    }
+
+    /// The same reverse pass for any loss given on the logits: `logitLoss` maps the logits
+    /// [T, vocab] to the loss and its gradient ∂L/∂logits (e.g. `DecoderDistillationLoss`), and
+    /// `hiddenLoss`, called with (block index, that block's output [T, hidden]) for every block,
+    /// may add a term on a block's output — its value and its gradient, injected into the
+    /// backward pass where that block's output is (hidden-state matching). The result's `loss`
+    /// is the sum of every term.
+    public func gradients(tokens: [Int], checkpointing: Bool = true,
+                          logitLoss: (Tensor) throws -> (Double, Tensor),
+                          hiddenLoss: (Int, Tensor) throws -> (Double, Tensor)? = { _, _ in nil }) throws -> DecoderGradients {
         guard tokens.count >= 2 else {
             throw DecoderGradientError(description: "a window of \(tokens.count) token\(tokens.count == 1 ? "" : "s") has no next token to predict; give at least 2")
         }
@@ -49,16 +62,25 @@ extension CausalDecoder {
         var x = try embedTokens(tokens)
         var inputs: [Tensor] = []
         var saved: [BlockActivations] = []
-        for layer in layers {
+        var injected: [Int: Tensor] = [:]
+        var hiddenTotal = 0.0
+        for (i, layer) in layers.enumerated() {
             inputs.append(x)
             let (out, activations) = try BlockActivations.forward(layer, x, rotary: table)
             if !checkpointing { saved.append(activations) }
             x = out
+            if let (value, gradient) = try hiddenLoss(i, x) {
+                precondition(gradient.shape == x.shape, "block \(i)'s hidden-state gradient \(gradient.shape) does not match its output \(x.shape)")
+                hiddenTotal += value
+                injected[i] = gradient
+            }
         }
         let final = RMSNormActivations(x, finalNorm)
         let head = lmHead.weight.decoded()
         let logits = linearForward(final.y, head, lmHead.bias)
-        let (loss, dLogits) = Self.nextTokenLoss(logits, tokens)
+        var (loss, dLogits) = try logitLoss(logits)
+        precondition(dLogits.shape == logits.shape, "the logit gradient \(dLogits.shape) does not match the logits \(logits.shape)")
+        loss += hiddenTotal
 
         // Backward.
         var grads = DecoderGradients(loss: loss, weights: [:], biases: [:], norms: [:],
@@ -69,6 +91,7 @@ extension CausalDecoder {
         var (dx, dFinal) = final.backward(inputGradient(dLogits, head), finalNorm)
         grads.norms[finalNorm.name] = dFinal
         for i in layers.indices.reversed() {
+            if let extra = injected[i] { addInPlace(&dx, extra) }
             let activations = checkpointing ? try BlockActivations.forward(layers[i], inputs[i], rotary: table).1 : saved[i]
             dx = activations.backward(layers[i], dx, rotary: table, into: &grads)
         }
