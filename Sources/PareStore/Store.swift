@@ -161,14 +161,13 @@ public final class Store: Sendable {
             return Set(Migrations.names).isSubset(of: applied)
         }
         if complete { return }
-        // Several processes opening a fresh database race to migrate it: the migrator lists
-        // what is missing, then applies each migration in its own transaction, so a loser
-        // finds a migration already applied by the winner. It tries again (each try re-reads
-        // what is applied) until the schema is complete or the busy timeout has passed: the
-        // winner's migrations can take seconds on a loaded machine.
+        // Several processes opening a fresh database race to migrate it; the one transaction
+        // (`Migrations.applyMissing`) makes the losers wait for the winner's, or, when SQLite
+        // answers BUSY at once, try again (each try re-reads what is applied) until the schema
+        // is complete or the busy timeout has passed: migrating can take seconds when loaded.
         while true {
             do {
-                try migrator.migrate(pool)
+                try Migrations.applyMissing(pool)
                 return
             } catch {
                 if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
