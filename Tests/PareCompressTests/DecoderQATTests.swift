@@ -67,26 +67,12 @@ import Testing
         #expect(ste.loss == atQuantized.loss)
     }
 
-    /// Mean next-token loss from the model's own logits (its real forward: the integer W8A8
-    /// kernels for a quant-dynamic layer), in Double.
-    static func forwardLoss(_ d: CausalDecoder, _ tokens: [Int]) throws -> Double {
-        let logits = try d.logits(tokens: tokens)
-        let vocab = logits.columns
-        var total = 0.0
-        for t in 0..<(tokens.count - 1) {
-            let row = logits.data[(t * vocab)..<((t + 1) * vocab)].map(Double.init)
-            let peak = row.max()!
-            total += log(row.reduce(0) { $0 + exp($1 - peak) }) + peak - row[tokens[t + 1]]
-        }
-        return total / Double(tokens.count - 1)
-    }
-
     @Test func theGradientPassQuantizesADynamicLayersInputsPerToken() throws {
         let d = try Self.decoder()
         let w8a8 = try QuantDynamic(settings: Settings(method: QuantDynamic.name, values: [:]))
             .compress(Model(transformer: .decoder(d)), context: CompressionContext()).model
         guard case .decoder(var q)? = w8a8.transformer else { return }
-        let real = try Self.forwardLoss(q, Self.window), modelled = try q.gradients(tokens: Self.window).loss
+        let real = try q.referenceNextTokenLoss(Self.window), modelled = try q.gradients(tokens: Self.window).loss
         q.mapLinears { Linear(name: $0.name, weight: DenseWeight($0.weight.decoded()), bias: $0.bias) }
         let floatInputs = try q.gradients(tokens: Self.window).loss
         // The integer kernels agree with x̂·Ŵᵀ to float rounding; float inputs are measurably off.

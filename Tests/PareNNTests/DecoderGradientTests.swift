@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import PareTensor
 @testable import PareNN
+import PareTestSupport
 
 /// `CausalDecoder.gradients` against finite differences of the model's own forward pass
 /// (`logits(tokens:)`, an independent code path): for every parameter tensor, the derivative of
@@ -13,15 +14,7 @@ import PareTensor
 
     /// Mean next-token cross-entropy from the model's own logits, in Double.
     static func loss(_ model: CausalDecoder, _ tokens: [Int]) throws -> Double {
-        let logits = try model.logits(tokens: tokens)
-        let vocab = logits.columns
-        var total = 0.0
-        for t in 0..<(tokens.count - 1) {
-            let row = logits.data[(t * vocab)..<((t + 1) * vocab)].map(Double.init)
-            let peak = row.max()!
-            total += log(row.reduce(0) { $0 + exp($1 - peak) }) + peak - row[tokens[t + 1]]
-        }
-        return total / Double(tokens.count - 1)
+        try model.referenceNextTokenLoss(tokens)
     }
 
     enum Parameter: CustomStringConvertible {
