@@ -3,64 +3,58 @@ import PareNN
 import PareTensor
 
 extension DecoderDistill {
-    /// Trains the student: per step `batch` windows (in order, cycled), the teacher's logits
-    /// (and matched block outputs) computed for each, the student's gradient of the distillation
-    /// loss summed, one Adam step of every student parameter (pruned zeros of a student file
-    /// kept, as `finetune` does) and of each projection.
+    /// Trains the student with the decoder methods' one loop (`DecoderTrainer`): per step `batch`
+    /// windows (in order, cycled), the teacher's logits (and matched block outputs) computed for
+    /// each, the student's gradient of the distillation loss summed, one Adam step of every
+    /// student parameter (pruned zeros of a student file kept, as `finetune` does) and, after it,
+    /// of each projection.
     func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
         try validate(model, context: context)
         let teacher = try teacher(model)
-        var student = try makeStudent(teacher, context: context)
-        let windows = context.trainingText!.windows
+        let start = try makeStudent(teacher, context: context)
+        let text = context.trainingText!
         let loss = DecoderDistillationLoss(temperature: temperature, alpha: role == .baseline ? 0 : alpha, divergence: divergence)
         let adam = Adam(learningRate: learningRate)
-        var state = DecoderTrainingState(student)
         var projections = featurePairs.enumerated().map { i, p in
-            let width = (student: student.spec.hiddenSize, teacher: teacher.spec.hiddenSize)
+            let width = (student: start.spec.hiddenSize, teacher: teacher.spec.hiddenSize)
             let initial = FeatureLoss.initialProjection(studentWidth: width.student, teacherWidth: width.teacher, seed: context.seed &+ UInt64(i))
             return (value: initial, state: AdamState(count: initial.count))
         }
         let teacherBlocks = Set(featurePairs.map(\.teacher))
         var curves: [(key: String, step: Int, value: Double)] = []
+        // The step's sums over its windows, reset once the step is taken.
+        var kl = 0.0, ce = 0.0, feature = 0.0
+        var projectionGradients = projections.map { [Float](repeating: 0, count: $0.value.count) }
 
-        for step in 1...steps {
-            var sum: DecoderGradients?
-            var total = 0.0, kl = 0.0, ce = 0.0, feature = 0.0
-            var projectionGradients = projections.map { [Float](repeating: 0, count: $0.value.count) }
-            for b in 0..<batch {
-                let window = windows[((step - 1) * batch + b) % windows.count]
-                let taught = usesTeacher ? try teacher.logitsAndBlockOutputs(tokens: window, blocks: teacherBlocks) : nil
-                var value: DecoderDistillationLoss.Value?
-                let g: DecoderGradients
-                do {
-                    g = try student.gradients(tokens: window, logitLoss: { logits in
-                        let v = loss.evaluate(student: logits, teacher: taught?.logits, tokens: window)
-                        value = v
-                        return (v.loss, v.gradient)
-                    }, hiddenLoss: { block, hidden in
-                        guard let taught else { return nil }
-                        var term: (Double, Tensor)?
-                        for (i, pair) in featurePairs.enumerated() where pair.student == block {
-                            let r = FeatureLoss.lossAndGradients(studentHidden: hidden, projection: projections[i].value,
-                                                                 teacherHidden: taught.outputs[pair.teacher]!)
-                            let w = Float(beta / Double(featurePairs.count))
-                            for j in r.projectionGradient.data.indices { projectionGradients[i][j] += w * r.projectionGradient.data[j] }
-                            feature += r.loss / Double(featurePairs.count) / Double(batch)
-                            var sum = term?.1.data ?? [Float](repeating: 0, count: r.studentGradient.count)
-                            for j in sum.indices { sum[j] += w * r.studentGradient.data[j] }
-                            term = ((term?.0 ?? 0) + Double(w) * r.loss, Tensor(shape: r.studentGradient.shape, data: sum))
-                        }
-                        return term
-                    })
-                } catch let error as DecoderGradientError {
-                    throw ConfigError("\(Distill.name): \(error.description).")
+        let trainer = DecoderTrainer(method: Distill.name, steps: steps, learningRate: learningRate, batch: batch)
+        let outcome = try trainer.train(start, text: text, progress: {
+            context.progress($0, "\(role == .baseline ? "baseline" : "distill") \($1)")
+        }, gradient: { student, window in
+            let taught = usesTeacher ? try teacher.logitsAndBlockOutputs(tokens: window, blocks: teacherBlocks) : nil
+            var value: DecoderDistillationLoss.Value?
+            let g = try student.gradients(tokens: window, logitLoss: { logits in
+                let v = loss.evaluate(student: logits, teacher: taught?.logits, tokens: window)
+                value = v
+                return (v.loss, v.gradient)
+            }, hiddenLoss: { block, hidden in
+                guard let taught else { return nil }
+                var term: (Double, Tensor)?
+                for (i, pair) in featurePairs.enumerated() where pair.student == block {
+                    let r = FeatureLoss.lossAndGradients(studentHidden: hidden, projection: projections[i].value,
+                                                         teacherHidden: taught.outputs[pair.teacher]!)
+                    let w = Float(beta / Double(featurePairs.count))
+                    for j in r.projectionGradient.data.indices { projectionGradients[i][j] += w * r.projectionGradient.data[j] }
+                    feature += r.loss / Double(featurePairs.count) / Double(batch)
+                    var sum = term?.1.data ?? [Float](repeating: 0, count: r.studentGradient.count)
+                    for j in sum.indices { sum[j] += w * r.studentGradient.data[j] }
+                    term = ((term?.0 ?? 0) + Double(w) * r.loss, Tensor(shape: r.studentGradient.shape, data: sum))
                 }
-                total += g.loss / Double(batch)
-                kl += value!.kl / Double(batch)
-                ce += value!.crossEntropy / Double(batch)
-                sum = sum.map { DecoderTrainingState.adding($0, g) } ?? g
-            }
-            state.step(&student, gradients: sum!, scale: 1 / Float(batch), adam: adam)
+                return term
+            })
+            kl += value!.kl / Double(batch)
+            ce += value!.crossEntropy / Double(batch)
+            return g
+        }, afterStep: { step, total in
             for i in projections.indices {
                 let scaled = projectionGradients[i].map { $0 / Float(batch) }
                 var p = projections[i]
@@ -71,12 +65,12 @@ extension DecoderDistill {
             curves.append((key: "ce_loss", step: step, value: ce))
             if loss.alpha > 0 { curves.append((key: "kd_loss", step: step, value: kl)) }
             if !featurePairs.isEmpty { curves.append((key: "feature_loss", step: step, value: feature)) }
-            context.progress(Double(step) / Double(steps), "\(role == .baseline ? "baseline" : "distill") loss \(String(format: "%.3f", total))")
-        }
-        student = state.finished(student)
-        return CompressionResult(model: Model(transformer: .decoder(student)),
-                                 notes: notes(teacher: teacher, student: student, curves: curves, windows: windows),
-                                 extraMetrics: ["train_tokens": Double(steps * batch * (windows.first?.count ?? 0))], curves: curves)
+            kl = 0; ce = 0; feature = 0
+            projectionGradients = projections.map { [Float](repeating: 0, count: $0.value.count) }
+        })
+        return CompressionResult(model: Model(transformer: .decoder(outcome.decoder)),
+                                 notes: notes(teacher: teacher, student: outcome.decoder, curves: curves, windows: text.windows),
+                                 extraMetrics: ["train_tokens": Double(trainer.tokens(text))], curves: curves)
     }
 
     func notes(teacher: CausalDecoder, student: CausalDecoder, curves: [(key: String, step: Int, value: Double)],

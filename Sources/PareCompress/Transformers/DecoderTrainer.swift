@@ -48,21 +48,27 @@ struct DecoderTrainer {
 
     /// Trains `start`. `forward` gives the decoder whose gradient is taken from the current
     /// (latent) one — itself for plain fine-tuning, the fake-quantized one for QAT — and `adjust`
-    /// may change the gradients before the update (QAT's straight-through mask). `firstStep`
-    /// offsets the windows, so successive calls (AGP) keep walking through the text.
+    /// may change the gradients before the update (QAT's straight-through mask). `gradient`
+    /// takes one window's gradient (the next-token loss by default; distillation's loss), and
+    /// `afterStep` sees each finished step (distillation steps its projections there).
+    /// `firstStep` offsets the windows, so successive calls (AGP) keep walking through the text.
     func train(_ start: CausalDecoder, text: TextWindows, firstStep: Int = 1,
                progress: (Double, String) -> Void,
                forward: (CausalDecoder) throws -> CausalDecoder = { $0 },
-               adjust: (CausalDecoder, inout DecoderGradients) -> Void = { _, _ in }) throws -> Outcome {
+               gradient: (CausalDecoder, [Int]) throws -> DecoderGradients = { try $0.gradients(tokens: $1) },
+               adjust: (CausalDecoder, inout DecoderGradients) -> Void = { _, _ in },
+               afterStep: (_ step: Int, _ loss: Double) throws -> Void = { _, _ in }) throws -> Outcome {
         let adam = Adam(learningRate: learningRate)
         var decoder = start
         var state = DecoderTrainingState(decoder)
         var losses: [Double] = []
         for step in 1...steps {
-            var (sum, loss) = try batchGradients(try forward(decoder), windows: text.windows, step: firstStep + step - 1)
+            var (sum, loss) = try batchGradients(try forward(decoder), windows: text.windows, step: firstStep + step - 1,
+                                                 gradient: gradient)
             adjust(decoder, &sum)
             state.step(&decoder, gradients: sum, scale: 1 / Float(batch), adam: adam)
             losses.append(loss)
+            try afterStep(step, loss)
             progress(Double(step) / Double(steps), "loss \(String(format: "%.3f", loss))")
         }
         return Outcome(decoder: state.finished(decoder), losses: losses, maskedCount: state.maskedCount)
@@ -70,12 +76,13 @@ struct DecoderTrainer {
 
     /// The summed gradients of step `step`'s `batch` windows (taken in order, cycled) and their
     /// mean loss.
-    func batchGradients(_ decoder: CausalDecoder, windows: [[Int]], step: Int) throws -> (DecoderGradients, Double) {
+    func batchGradients(_ decoder: CausalDecoder, windows: [[Int]], step: Int,
+                        gradient: (CausalDecoder, [Int]) throws -> DecoderGradients = { try $0.gradients(tokens: $1) }) throws -> (DecoderGradients, Double) {
         var sum: DecoderGradients?
         var loss = 0.0
         for b in 0..<batch {
             let g: DecoderGradients
-            do { g = try decoder.gradients(tokens: windows[((step - 1) * batch + b) % windows.count]) } catch let error as DecoderGradientError {
+            do { g = try gradient(decoder, windows[((step - 1) * batch + b) % windows.count]) } catch let error as DecoderGradientError {
                 throw ConfigError("\(method): \(error.description).")
             }
             loss += g.loss / Double(batch)
