@@ -4,7 +4,8 @@ import PareNN
 
 /// The data of a transformer run: `--test text:FILE[,tokens=N][,context=C]` for a decoder LM,
 /// `--test sentences:FILE[,rows=N]` (and optionally a labelled `--train sentences:…` for the
-/// probe) for an encoder. Checked against the model before anything is recorded.
+/// probe) for an encoder; `--calib text:` for a decoder, `--calib sentences:` for an encoder.
+/// Checked against the model before anything is recorded.
 extension RunData {
     static func isTextSpec(_ spec: String) -> Bool { spec.hasPrefix("text:") }
     static func isSentenceSpec(_ spec: String) -> Bool { spec.hasPrefix("sentences:") }
@@ -43,10 +44,7 @@ extension RunData {
                 data.calibrationText = try CalibrationSpec.parse(calibration).load(tokenizer: tokenizer, maxContext: decoder.spec.maxPositions)
             }
             return data
-        case .encoder:
-            if calibration != nil {
-                throw PareError("--calib is not used on encoders yet: the calibrated methods run block by block on decoder LMs only; leave --calib out.")
-            }
+        case .encoder(let encoder):
             guard let test, isSentenceSpec(test) else {
                 throw PareError("an encoder is evaluated on sentences: pass --test sentences:FILE (a TSV or CSV with a text column and an optional label column).")
             }
@@ -69,6 +67,14 @@ extension RunData {
             }
             var data = RunData(train: nil, test: .sentences(testSet), calibration: nil)
             data.trainSentences = trainSet
+            if let calibration {
+                guard isSentenceSpec(calibration) else {
+                    throw PareError("an encoder calibrates on sentences: pass --calib sentences:FILE[,rows=N] (a CSV or TSV with a text column; other sentences than --test).")
+                }
+                guard let tokenizer else { throw PareError("the model has no tokenizer (tokenizer.json), so its calibration sentences cannot be tokenized.") }
+                data.calibrationText = try SentenceSet.load(spec: try SentenceSpec.parse(calibration))
+                    .calibrationWindows(tokenizer: tokenizer, maxLength: encoder.config.maxPositionEmbeddings)
+            }
             return data
         }
     }

@@ -1,8 +1,8 @@
 import PareNN
 
 /// Which methods compress transformers today: the one-shot ones, structured pruning (heads,
-/// channels, blocks), and the calibrated ones that run block by block on a decoder LM
-/// (`BlockwiseCalibration`), and on decoder LMs the trained ones (`finetune`, `quant-qat steps=`,
+/// channels, blocks), the calibrated ones that run block by block (`BlockwiseCalibration`: on
+/// decoder LMs all of them, on encoders those that fold nothing into a norm), and on decoder LMs the trained ones (`finetune`, `quant-qat steps=`,
 /// `prune-magnitude finetune_steps=`). The rest train through an MLP only; on a transformer they
 /// are refused before anything is recorded, with this sentence.
 public enum TransformerSupport {

@@ -6,7 +6,7 @@ import PareTensor
 // group size, rank or N:M group that does not fit a selected layer. (`compress` keeps making
 // them too: in a pipeline a later stage sees the earlier stages' model.)
 
-/// `--calib` for an MLP; for a transformer a decoder and calibration windows.
+/// `--calib` for an MLP; for a transformer its calibration windows (text or sentences).
 private func requireCalibration(_ model: Model, _ context: CompressionContext, method: String) throws {
     if model.isTransformer {
         try BlockwiseCalibration.check(model, context: context, method: method)
@@ -64,6 +64,7 @@ extension QuantStatic {
 extension QuantSmooth {
     public func validate(_ model: Model, context: CompressionContext) throws {
         let selected = try layers.paths(in: model.layers.map(\.name), defaults: model.defaultLayerNames, method: Self.name)
+        try BlockwiseCalibration.refuseEncoderFolding(model, for: Self.name)
         try requireCalibration(model, context, method: Self.name)
         if model.isTransformer { try checkFoldable(selected) }
     }

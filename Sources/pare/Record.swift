@@ -38,7 +38,7 @@ struct Record: ParsableCommand {
     @Option(help: "Architecture when the file has no __metadata__, e.g. mlp:64,256,128,10:relu.") var arch: String?
     @Option(help: "Training data: CSV with a label column (split 80/20 when --test is absent); for an encoder's probe, sentences:FILE.") var train: String?
     @Option(help: "Test data: CSV with a label column; text:FILE[,tokens=N][,context=C] for a decoder LM; sentences:FILE[,rows=N] for an encoder.") var test: String?
-    @Option(help: "Calibration data for data-aware methods: a CSV for an MLP; text:FILE[,samples=N][,context=C] for a decoder LM (defaults 32 windows of 512 tokens; use another text than --test).") var calib: String?
+    @Option(help: "Calibration data for data-aware methods: a CSV for an MLP; text:FILE[,samples=N][,context=C] for a decoder LM (defaults 32 windows of 512 tokens; use another text than --test); sentences:FILE[,rows=N] for an encoder.") var calib: String?
     @Option(help: "The compression method (see `pare methods`), or a pipeline A+B.") var method: String?
     @Option(help: "A pipeline recipe (JSON) instead of --method.") var recipe: String?
     @Flag(help: "Print each pipeline stage's run id on stderr.") var verbose = false

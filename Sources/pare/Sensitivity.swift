@@ -27,7 +27,7 @@ struct SensitivityCommand: ParsableCommand {
     @Option(help: "Architecture when the file has no __metadata__, e.g. mlp:64,256,128,10:relu.") var arch: String?
     @Option(help: "Training data (CSV with a label column); split 80/20 when --test is absent.") var train: String?
     @Option(help: "Test data: a CSV for an MLP; text:FILE[,tokens=N][,context=C] for a decoder LM.") var test: String?
-    @Option(help: "Calibration data for data-aware methods: a CSV for an MLP; text:FILE[,samples=N][,context=C] for a decoder LM.") var calib: String?
+    @Option(help: "Calibration data for data-aware methods: a CSV for an MLP; text:FILE[,samples=N][,context=C] for a decoder LM; sentences:FILE[,rows=N] for an encoder.") var calib: String?
     @Option(help: "The compression method (see `pare methods`); one method, not a pipeline.") var method: String
     @Option(name: .customLong("set"), help: "A setting of the method, key=value (repeatable; layers= picks the layers to group).")
     var settings: [String] = []

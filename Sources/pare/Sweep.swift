@@ -36,7 +36,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Architecture when the file has no __metadata__, e.g. mlp:64,256,128,10:relu.") var arch: String?
     @Option(help: "Training data (CSV with a label column); split 80/20 when --test is absent.") var train: String?
     @Option(help: "Test data (CSV with a label column).") var test: String?
-    @Option(help: "Calibration data for data-aware methods: a CSV for an MLP; text:FILE[,samples=N][,context=C] for a decoder LM (defaults 32 windows of 512 tokens; use another text than --test).") var calib: String?
+    @Option(help: "Calibration data for data-aware methods: a CSV for an MLP; text:FILE[,samples=N][,context=C] for a decoder LM (defaults 32 windows of 512 tokens; use another text than --test); sentences:FILE[,rows=N] for an encoder.") var calib: String?
     @Option(help: "The compression method (see `pare methods`), or a pipeline A+B.") var method: String
     @Option(name: .customLong("grid"), help: "A swept setting key=v1,v2,… (repeatable; the runs are the cartesian product).")
     var grid: [String] = []

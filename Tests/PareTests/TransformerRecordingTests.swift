@@ -146,6 +146,39 @@ import PareTestSupport
         #expect(try d.logits(tokens: tokens).data.allSatisfy(\.isFinite))
     }
 
+    @Test func aCalibratedEncoderRunRecordsItsCalibrationSentences() throws {
+        let model = try TinyTransformers.bert(in: folder)
+        let calib = try TinyTransformers.sentences(in: folder, name: "calib.tsv", rows: 40, offset: 500)
+        let test = try TinyTransformers.sentences(in: folder, name: "test.tsv", rows: 30, offset: 1000)
+        let store = try store()
+        var request = RecordRequest(modelPath: model.path, testPath: "sentences:\(test.path)", method: "prune-wanda",
+                                    settings: ["amount": "0.5"], measureSpeed: false)
+        request.calibrationPath = "sentences:\(calib.path),rows=32"
+        let id = try Recorder.record(try Recorder.prepare(request), store: store)
+        let run = try store.show(run: id)
+        #expect(run.status == "finished")
+        let fields = Dictionary(uniqueKeysWithValues: run.fields.map { ($0.name, $0.value) })
+        #expect(fields["calib_dataset"] == .text("calib.tsv,rows=32"))
+        let metrics = try store.finalMetrics(run: id)
+        #expect(abs(metrics["sparsity"]! - 0.5) < 1e-9 && metrics["embedding_cosine"]! < 1)
+        guard case .encoder(let e)? = try StoredModel.load(run: id, from: store).transformer else { Issue.record("not an encoder"); return }
+        for layer in e.linears { #expect(layer.weight.decoded().data.filter { $0 == 0 }.count == layer.weight.parameterCount / 2) }
+
+        // Text is a decoder's calibration; folding methods have no norm to fold into on BERT.
+        func refused(_ r: RecordRequest, _ fragment: String) {
+            do { _ = try Recorder.prepare(r); Issue.record("accepted: \(fragment)") } catch {
+                #expect("\(error)".contains(fragment), "\(error)")
+            }
+        }
+        var text = request
+        text.calibrationPath = "text:\(try TinyTransformers.text(in: folder).path)"
+        refused(text, "--calib sentences:FILE")
+        var smooth = request
+        smooth.method = "quant-smooth"
+        smooth.settings = [:]
+        refused(smooth, "post-norm")
+    }
+
     @Test func transformerMistakesAreOneSentenceBeforeTheDatabase() throws {
         let model = try TinyTransformers.llama(in: folder)
         let text = try TinyTransformers.text(in: folder).path

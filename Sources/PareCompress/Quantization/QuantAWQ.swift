@@ -51,6 +51,7 @@ public struct QuantAWQ: CompressionMethod {
         guard model.isTransformer else {
             throw ConfigError("\(Self.name) scales channels through a decoder LM's norms; on an MLP use quant-gptq or quant-weight.")
         }
+        try BlockwiseCalibration.refuseEncoderFolding(model, for: Self.name)
         try BlockwiseCalibration.check(model, context: context, method: Self.name)
         try options.check(model, layers: try layers.indices(in: model, method: Self.name), method: Self.name)
     }
@@ -192,7 +193,7 @@ public enum AWQ {
     }
 
     /// Every Linear reading the input of `stage` (scaling the input scales all of them, selected or not).
-    static func sharedInputLayers(_ layer: DecoderLayer, _ stage: DecoderBlockStage) -> [Linear] {
+    static func sharedInputLayers(_ layer: DecoderLayer, _ stage: BlockStage) -> [Linear] {
         switch (stage, layer.mlp) {
         case (.attentionInput, _): [layer.attention.query, layer.attention.key, layer.attention.value]
         case (.attentionOutput, _): [layer.attention.output]

@@ -1,7 +1,7 @@
 import PareNN
 import PareTensor
 
-// Wanda and SparseGPT on a decoder LM, block by block (`BlockwiseCalibration`): every layer of
+// Wanda and SparseGPT on a decoder LM or an encoder, block by block (`BlockwiseCalibration`): every layer of
 // a group reads the same input, so one set of input norms (Wanda) or one Hessian (SparseGPT)
 // serves the whole group. Pruned layers are stored in the smallest sparse encoding.
 
@@ -9,15 +9,13 @@ extension WandaPruning {
     func compressTransformer(_ model: Model, selected: [Int], context: CompressionContext) throws -> CompressionResult {
         try TransformerSupport.refuseTraining(Self.name, epochs: schedule.finetuneEpochs)
         try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: false)
-        let out = try BlockwiseCalibration.compress(model, layers: layers, context: context, method: Self.name) { group, decoder in
+        let out = try BlockwiseCalibration.replacingLayers(model, layers: layers, context: context, method: Self.name) { group, current in
             let norms = InputStatistics.columnNorms(group.inputs)
-            for path in group.paths {
-                let layer = decoder.linear(at: path)!
+            return current.map { layer in
                 let w = layer.weight.decoded()
                 let pruned = Pruning.applying(mask(weight: w, inputNorms: norms, sparsity: amount), to: w)
-                try decoder.setLinear(Linear(name: path, weight: SparseEncoding.best(for: pruned), bias: layer.bias), at: path)
+                return Linear(name: layer.name, weight: SparseEncoding.best(for: pruned), bias: layer.bias)
             }
-            return .weightsOnly
         }
         return Pruning.result(out, layers: selected)
     }
@@ -34,14 +32,12 @@ extension WandaPruning {
 extension SparseGPTPruning {
     func compressTransformer(_ model: Model, selected: [Int], context: CompressionContext) throws -> CompressionResult {
         try Pruning.checkPrunable(model, layers: selected, method: Self.name, keepsQuantization: false)
-        let out = try BlockwiseCalibration.compress(model, layers: layers, context: context, method: Self.name) { group, decoder in
+        let out = try BlockwiseCalibration.replacingLayers(model, layers: layers, context: context, method: Self.name) { group, current in
             let factor = try HessianFactor(InputStatistics.gram(group.inputs), columns: group.width, damp: damp, layerName: group.paths[0])
-            for path in group.paths {
-                let layer = decoder.linear(at: path)!
+            return try current.map { layer in
                 let pruned = try Self.prune(weight: layer.weight.decoded(), factor: factor, pattern: pattern, blockSize: blockSize)
-                try decoder.setLinear(Linear(name: path, weight: SparseEncoding.best(for: pruned), bias: layer.bias), at: path)
+                return Linear(name: layer.name, weight: SparseEncoding.best(for: pruned), bias: layer.bias)
             }
-            return .weightsOnly
         }
         return Pruning.result(out, layers: selected)
     }

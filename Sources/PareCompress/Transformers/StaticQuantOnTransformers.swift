@@ -2,20 +2,18 @@ import PareNN
 import PareTensor
 
 extension StaticQuantizer {
-    /// Static W8A8 of a decoder LM, block by block: each group's one activation range (per
+    /// Static W8A8 of a decoder LM or an encoder, block by block: each group's one activation range (per
     /// tensor, the observer's) is observed on the input the group sees from the already
     /// quantized layers before it, and shared by the group's layers (they read the same input).
     static func quantize(_ model: Model, layers: LayerSelection, options: ActivationQuantOptions,
                          context: CompressionContext, method: String) throws -> Model {
-        try BlockwiseCalibration.compress(model, layers: layers, context: context, method: method) { group, decoder in
+        try BlockwiseCalibration.replacingLayers(model, layers: layers, context: context, method: method) { group, current in
             let range = options.observe(InputStatistics.stacked(group.inputs).data)
-            for path in group.paths {
-                let layer = decoder.linear(at: path)!
+            return current.map { layer in
                 let q = StaticInt8Linear(quantizing: layer.weight.decoded(), activationRange: range,
                                          activationFormat: options.format)
-                try decoder.setLinear(Linear(name: path, weight: q, bias: layer.bias), at: path)
+                return Linear(name: layer.name, weight: q, bias: layer.bias)
             }
-            return .weightsOnly
         }
     }
 }
@@ -47,7 +45,7 @@ extension QuantSmooth {
     /// are quantized unsmoothed, and the run's notes say so.
     func checkFoldable(_ selected: [String]) throws {
         guard fold == .norm, layers.names != nil,
-              let bad = selected.first(where: { DecoderBlockStage.attentionOutput.contains($0) || DecoderBlockStage.mlpOutput.contains($0) })
+              let bad = selected.first(where: { BlockStage.attentionOutput.contains($0) || BlockStage.mlpOutput.contains($0) })
         else { return }
         throw ConfigError("\(Self.name): \(bad) has no norm before it to fold the smoothing into (fold=norm); use fold=linear to fold it into the Linear before it, or leave it out of layers=.")
     }

@@ -254,8 +254,8 @@ public enum TransformerStructuredPruning {
         var firstNorms: [Int: [Double]] = [:]
         let heads = options.target == .heads
         let paths = decoder.layers.flatMap(\.linears).map(\.name).filter { path in
-            heads ? DecoderBlockStage.attentionInput.contains(path) || DecoderBlockStage.attentionOutput.contains(path)
-                  : DecoderBlockStage.mlpInput.contains(path) || DecoderBlockStage.mlpOutput.contains(path)
+            heads ? BlockStage.attentionInput.contains(path) || BlockStage.attentionOutput.contains(path)
+                  : BlockStage.mlpInput.contains(path) || BlockStage.mlpOutput.contains(path)
         }
         _ = try BlockwiseCalibration.run(decoder, windows: context.calibrationText!, selected: paths,
                                          label: "\(method) \(options.target.rawValue)", progress: context.progress) { group, model in

@@ -46,3 +46,15 @@ public struct CalibrationSpec: Sendable, Equatable {
                            windows: TextWindows.cut(ids, context: context))
     }
 }
+
+extension SentenceSet {
+    /// The sentences as an encoder's calibration windows (`--calib sentences:FILE[,rows=N]`):
+    /// each tokenized with its special tokens, as the evaluation encodes it, and cut at
+    /// `maxLength` tokens. The windows' `spec.context` is the longest sentence.
+    public func calibrationWindows(tokenizer: any Tokenizer, maxLength: Int) -> TextWindows {
+        let ids = texts.map { tokenizer.encode($0, addSpecialTokens: true, maxLength: maxLength) }
+        let longest = ids.map(\.count).max() ?? 0
+        return TextWindows(spec: TextSpec(path: spec.path, tokens: ids.reduce(0) { $0 + $1.count }, context: longest),
+                           name: name, windows: ids)
+    }
+}

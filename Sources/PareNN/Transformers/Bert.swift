@@ -158,6 +158,14 @@ public struct BertModel: Sendable, LinearContainer {
         if let tokenTypes, tokenTypes.count != batch.count || zip(tokenTypes, batch).contains(where: { $0.count != $1.count }) {
             throw TransformerError.badConfig(source: "the token types", reason: "they must give one type per token of every sequence")
         }
+        var (x, segments) = try blockInput(batch: batch, tokenTypes: tokenTypes)
+        for layer in layers { x = layer(x, segments: segments, observer: observer) }
+        return x
+    }
+
+    /// Block 0's input for sequences packed in rows: the normalised sum of word, position and
+    /// token-type embeddings [Σ lengths, hidden], and each sequence's row range.
+    public func blockInput(batch: [[Int]], tokenTypes: [[Int]]? = nil) throws -> (input: Tensor, segments: [Range<Int>]) {
         let tokens = batch.flatMap { $0 }
         let positions = batch.flatMap { Array(0..<$0.count) }
         let types = tokenTypes?.flatMap { $0 } ?? [Int](repeating: 0, count: tokens.count)
@@ -167,9 +175,7 @@ public struct BertModel: Sendable, LinearContainer {
         var x = try wordEmbeddings(tokens)
         try positionEmbeddings.add(positions, to: &x)
         try tokenTypeEmbeddings.add(types, to: &x)
-        x = embeddingNorm(x)
-        for layer in layers { x = layer(x, segments: segments, observer: observer) }
-        return x
+        return (embeddingNorm(x), segments)
     }
 
     // MARK: Linear leaves

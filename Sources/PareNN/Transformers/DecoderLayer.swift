@@ -56,7 +56,7 @@ public struct EncoderLayer: Sendable {
         return outputNorm(m)
     }
 
-    var linears: [Linear] { attention.linears + [mlp.up, mlp.down] }
+    public var linears: [Linear] { attention.linears + [mlp.up, mlp.down] }
 
     mutating func mapLinears(_ transform: (Linear) throws -> Linear) rethrows {
         try attention.mapLinears(transform)

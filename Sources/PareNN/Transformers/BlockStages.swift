@@ -1,22 +1,26 @@
 import PareTensor
 
-/// A pre-norm decoder block run stage by stage, each stage ending at the input of one group of
+/// A transformer block run stage by stage, each stage ending at the input of one group of
 /// Linear layers that read the same input: the q/k/v projections, the output projection, the
-/// MLP's input projections (gate and up) and its down projection. Block-by-block calibration
-/// (GPTQ, SparseGPT, Wanda, SmoothQuant, AWQ) compresses a group, then runs the next stage with
-/// the compressed weights, so every layer is calibrated on the inputs it will really see.
-/// Running the stages in order equals `callAsFunction` (a test checks it).
-public enum DecoderBlockStage: Int, CaseIterable, Sendable {
+/// MLP's input projections (gate and up; BERT's intermediate) and its down projection (BERT's
+/// output). Block-by-block calibration (GPTQ, SparseGPT, Wanda, SmoothQuant, AWQ) compresses a
+/// group, then runs the next stage with the compressed weights, so every layer is calibrated on
+/// the inputs it will really see. Running the stages in order equals the block's forward (tests
+/// check it for a pre-norm decoder block and a post-norm encoder block).
+public enum BlockStage: Int, CaseIterable, Sendable {
     case attentionInput, attentionOutput, mlpInput, mlpOutput
 
-    /// Whether the Linear at `path` (an HF path inside a decoder block) reads this stage's input.
+    /// Whether the Linear at `path` (an HF path inside a decoder or BERT block) reads this
+    /// stage's input.
     public func contains(_ path: String) -> Bool {
         let leaf = path.split(separator: ".").last.map(String.init) ?? path
+        // BERT: attention.self.{query,key,value}, attention.output.dense, intermediate.dense, output.dense.
+        let bertOutput = path.hasSuffix(".output.dense") && !path.hasSuffix(".attention.output.dense")
         switch self {
-        case .attentionInput: return ["q_proj", "k_proj", "v_proj"].contains(leaf)
-        case .attentionOutput: return leaf == "o_proj"
-        case .mlpInput: return ["gate_proj", "up_proj"].contains(leaf)
-        case .mlpOutput: return leaf == "down_proj"
+        case .attentionInput: return ["q_proj", "k_proj", "v_proj", "query", "key", "value"].contains(leaf)
+        case .attentionOutput: return leaf == "o_proj" || path.hasSuffix("attention.output.dense")
+        case .mlpInput: return ["gate_proj", "up_proj"].contains(leaf) || path.hasSuffix("intermediate.dense")
+        case .mlpOutput: return leaf == "down_proj" || bertOutput
         }
     }
 }
@@ -35,9 +39,9 @@ extension DecoderLayer {
     /// The input of `stage`'s Linear layers for a window whose block input is `state.input`
     /// (positions 0 … T−1), computed with this block's current weights from the start of the
     /// block: the stages before it advanced again, `state` keeping the residual for the rest.
-    public func stageInput(_ stage: DecoderBlockStage, _ state: inout DecoderBlockState, rotary: RotaryTable) -> Tensor {
+    public func stageInput(_ stage: BlockStage, _ state: inout DecoderBlockState, rotary: RotaryTable) -> Tensor {
         var x = inputNorm(state.input)
-        for earlier in DecoderBlockStage.allCases where earlier.rawValue < stage.rawValue {
+        for earlier in BlockStage.allCases where earlier.rawValue < stage.rawValue {
             x = advance(from: earlier, x, &state, rotary: rotary)
         }
         return x
@@ -46,7 +50,7 @@ extension DecoderLayer {
     /// From `stage`'s input to the next stage's input — after `.mlpOutput`, the block's output —
     /// with this block's current weights: the step the calibration takes once a group is
     /// compressed, so the stages before it are not run again.
-    public func advance(from stage: DecoderBlockStage, _ input: Tensor, _ state: inout DecoderBlockState,
+    public func advance(from stage: BlockStage, _ input: Tensor, _ state: inout DecoderBlockState,
                         rotary: RotaryTable) -> Tensor {
         switch stage {
         case .attentionInput:
