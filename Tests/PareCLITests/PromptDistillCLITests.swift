@@ -82,10 +82,11 @@ import Testing
         #expect(n["task_accuracy"] == m["task_accuracy"])
     }
 
-    @Test(arguments: ["icl", "cot"])
+    @Test(arguments: ["icl", "cot", "generate"])
     func theOtherBlackBoxModesRecordToo(_ mode: String) throws {
         let f = try Self.fixture(CLI(), positions: mode == "cot" ? 128 : 64)
-        var settings = ["student=layers:1", "mode=\(mode)", "teacher_cmd=python3 \(f.teacher)", "steps=2", "max_new_tokens=3"]
+        var settings = ["student=layers:1", "mode=\(mode == "generate" ? "instruction" : mode)", "steps=2", "max_new_tokens=3"]
+        if mode != "generate" { settings.append("teacher_cmd=python3 \(f.teacher)") }
         if mode == "icl" { settings.append("shots=1") }
         let result = try f.cli.run(Self.arguments(f, settings))
         #expect(result.status == 0, "\(result.stderr)")

@@ -82,6 +82,23 @@ import Testing
         #expect(result.notes.contains { $0.contains("chain of thought (rationale weight 0.5)") }, "\(result.notes)")
     }
 
+    /// A chain-of-thought target: the prompt masked, the rationale's tokens sharing
+    /// rationale_weight, the answer's (from its "Answer:", EOS included) sharing 1.
+    @Test func aChainOfThoughtTargetWeighsItsRationaleAndItsAnswerAsTwoTerms() throws {
+        let method = try DecoderDistillTests.method(["student": "layers:1", "mode": "cot", "rationale_weight": "0.25"])
+        let tokenizer = try Self.tokenizer()
+        let prompt = "so good:" + DecoderDistill.cotInstruction
+        let s = try method.decoder!.sequence(prompt, " good is nice. Answer: positive", tokenizer: tokenizer)
+        let promptCount = tokenizer.encode(prompt, addSpecialTokens: true, maxLength: nil).count
+        let rationale = tokenizer.encode(" good is nice. ", addSpecialTokens: false, maxLength: nil).count
+        let answer = tokenizer.encode("Answer: positive", addSpecialTokens: false, maxLength: nil).count + (tokenizer.eosID == nil ? 0 : 1)
+        #expect(s.tokens.count == promptCount + rationale + answer)
+        #expect(s.weights.prefix(promptCount - 1).allSatisfy { $0 == 0 })
+        let r = s.weights[(promptCount - 1)..<(promptCount - 1 + rationale)], a = s.weights[(promptCount - 1 + rationale)...]
+        #expect(abs(r.reduce(0, +) - 0.25) < 1e-12 && abs(a.reduce(0, +) - 1) < 1e-12)
+        if let eos = tokenizer.eosID { #expect(s.tokens.last == eos) }
+    }
+
     @Test func theGenerationTeacherIsTheBaseModel() throws {
         let method = try DecoderDistillTests.method(["student": "layers:1", "steps": "2", "mode": "instruction", "max_new_tokens": "3"])
         let model = Model(transformer: .decoder(try TransformerStructuredPruningTests.decoder()))
