@@ -7,6 +7,8 @@ public enum TestData: Sendable {
     case table(Dataset)
     case text(TextWindows)
     case sentences(SentenceSet)
+    /// A decoder's prompts (`--test prompts:FILE`), for the task metrics of black-box distillation.
+    case prompts(PromptSet)
 
     /// The table, for the MLP paths (training a teacher) that only take one.
     public var table: Dataset? {
@@ -27,6 +29,8 @@ public struct RunData: Sendable {
     /// An encoder's labelled training sentences (`--train sentences:FILE`): the probe is
     /// trained on the base model's embeddings of them.
     public var trainSentences: SentenceSet? = nil
+    /// A decoder's training prompts (`--train prompts:FILE`), for black-box distillation.
+    public var trainPrompts: PromptSet? = nil
     /// Model files a method's settings name (teachers, a student to start from), loaded with the
     /// data so a bad file is an error before anything is recorded; keyed by the path as given.
     public var models: [String: Model] = [:]

@@ -77,8 +77,9 @@ public enum Recorder {
     /// Each method's own checks against the base model and the data (`CompressionMethod.validate`).
     static func validate(_ methods: [any CompressionMethod], base: ModelIO.Loaded, data: RunData,
                          request: RecordRequest) throws {
-        let context = CompressionContext(calibration: data.calibration, calibrationText: data.calibrationText,
+        var context = CompressionContext(calibration: data.calibration, calibrationText: data.calibrationText,
                                          training: data.train, trainingText: data.trainText, seed: request.seed, models: data.models)
+        context.addPrompts(data, base: base)
         if base.model.isTransformer {
             for method in methods {
                 do { try method.checkTransformerSupport() } catch let error as ConfigError { throw PareError(error.description) }
@@ -145,7 +146,7 @@ public enum Recorder {
             baseModel: ModelInfo(hash: base.hash, name: base.name,
                                  archJSON: archJSON(base.model, configJSON: base.files.first { $0.name == TransformerIO.configFile }?.bytes),
                                  params: base.model.parameterCount, sizeBytes: base.sizeBytes, files: base.files),
-            train: data.train.map(info) ?? data.trainSentences.map(info) ?? data.trainText.map(calibrationInfo), test: info(data.test), calib: data.calibration.map(info) ?? data.calibrationText.map(calibrationInfo),
+            train: data.train.map(info) ?? data.trainSentences.map(info) ?? data.trainText.map(calibrationInfo) ?? data.trainPrompts.map(info), test: info(data.test), calib: data.calibration.map(info) ?? data.calibrationText.map(calibrationInfo),
             parentRunID: parentRunID, pareVersion: pareVersion)
     }
 
@@ -165,6 +166,8 @@ public enum Recorder {
                                            onRunStarted: onRunStarted)
             mainProgress = { f, label in progress(0.4 + 0.6 * f, label) }
         }
+        let method = try method.preparedForRecording(input, context: context(data: data, request: request, store: store,
+                                                                              base: base, progress: mainProgress))
         let start = runStart(method: method.name, config: config, base: base, data: data, request: request,
                              name: name, parentRunID: parentRunID)
         let runID = try store.beginRun(start)
@@ -216,21 +219,23 @@ public enum Recorder {
 
     /// The context a method compresses with: the run's data, seed and extra models, and a
     /// black-box teacher answer cache per command kept in `store`.
-    static func context(data: RunData, request: RecordRequest, store: Store?,
+    static func context(data: RunData, request: RecordRequest, store: Store?, base: ModelIO.Loaded? = nil,
                         progress: @escaping @Sendable (Double, String) -> Void) -> CompressionContext {
         var cache: (@Sendable (String) -> (any TeacherAnswerCache)?)?
         if let store {
             cache = { command in StoreTeacherCache(store: store, teacher: command) }
         }
-        return CompressionContext(calibration: data.calibration, calibrationText: data.calibrationText,
-                                  training: data.train, trainingText: data.trainText, seed: request.seed,
-                                  models: data.models, teacherCache: cache, progress: progress)
+        var context = CompressionContext(calibration: data.calibration, calibrationText: data.calibrationText,
+                                         training: data.train, trainingText: data.trainText, seed: request.seed,
+                                         models: data.models, teacherCache: cache, progress: progress)
+        if let base { context.addPrompts(data, base: base) }
+        return context
     }
 
     static func compressAndEvaluate(method: any CompressionMethod, input: Model, base: ModelIO.Loaded, data: RunData,
                                     request: RecordRequest, store: Store? = nil,
                                     progress: @escaping @Sendable (Double, String) -> Void) throws -> (RunOutcome, Model) {
-        let context = context(data: data, request: request, store: store, progress: progress)
+        let context = context(data: data, request: request, store: store, base: base, progress: progress)
         let clock = ContinuousClock()
         var result: CompressionResult!
         let elapsed = try clock.measure { result = try method.compress(input, context: context) }
@@ -243,7 +248,7 @@ public enum Recorder {
             metrics = try Evaluator.metrics(model: compressed, base: base.model, test: test,
                                             sizeBytes: size, baseSizeBytes: base.sizeBytes,
                                             options: .init(measureTiming: request.measureSpeed))
-        case .text, .sentences:
+        case .text, .sentences, .prompts:
             metrics = try TransformerEvaluation.metrics(model: compressed, base: base, data: data, sizeBytes: size,
                                                         store: store, measureTiming: request.measureSpeed, progress: progress)
         }
@@ -280,7 +285,14 @@ public enum Recorder {
         case .table(let d): info(d)
         case .text(let t): DatasetInfo(hash: t.contentHash, name: t.name, rows: t.windows.count, features: t.spec.context, classes: 0)
         case .sentences(let s): info(s)
+        case .prompts(let p): info(p)
         }
+    }
+
+    /// Prompts are recorded as rows = prompts, features 0, classes = the distinct labels.
+    static func info(_ p: PromptSet) -> DatasetInfo {
+        DatasetInfo(hash: p.contentHash, name: p.name, rows: p.items.count, features: 0,
+                    classes: Set(p.items.compactMap(\.label)).count)
     }
 
     /// Calibration windows are recorded as rows = samples, features = the context length.

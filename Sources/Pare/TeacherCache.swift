@@ -28,12 +28,13 @@ public final class StoreTeacherCache: TeacherAnswerCache, @unchecked Sendable {
         try? store.saveTeacherAnswers(teacher: teacher, entries.map { (inputHash: $0.key, answer: $0.answer.json) })
     }
 
-    /// `TeacherAnswer.json` read back: {"logits": […]}, {"probs": […]} or {"label": k}.
+    /// `TeacherAnswer.json` read back: {"logits": […]}, {"probs": […]}, {"label": k} or {"text": "…"}.
     static func decode(_ json: String) -> TeacherAnswer? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
         if let values = object["logits"] as? [NSNumber] { return .logits(values.map { $0.floatValue }) }
         if let values = object["probs"] as? [NSNumber] { return .probabilities(values.map { $0.floatValue }) }
         if let label = object["label"] as? NSNumber { return .label(label.intValue) }
+        if let text = object["text"] as? String { return .text(text) }
         return nil
     }
 }

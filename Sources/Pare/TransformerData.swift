@@ -22,17 +22,24 @@ extension RunData {
                      tokenizer: (any Tokenizer)?) throws -> RunData {
         switch model {
         case .decoder(let decoder):
-            guard let test, isTextSpec(test) else {
-                throw PareError("a decoder LM is evaluated on text: pass --test text:FILE[,tokens=N][,context=C] (defaults tokens=\(TextSpec.defaultTokens), context=\(TextSpec.defaultContext)).")
+            guard let test, isTextSpec(test) || PromptSet.isSpec(test) else {
+                throw PareError("a decoder LM is evaluated on text: pass --test text:FILE[,tokens=N][,context=C] (defaults tokens=\(TextSpec.defaultTokens), context=\(TextSpec.defaultContext)), or on prompts: --test prompts:FILE (JSON lines).")
             }
-            if let train, !isTextSpec(train) {
-                throw PareError("a decoder LM trains on text: pass --train text:FILE[,tokens=N][,context=C] (for finetune).")
+            if let train, !isTextSpec(train), !PromptSet.isSpec(train) {
+                throw PareError("a decoder LM trains on text: pass --train text:FILE[,tokens=N][,context=C] (for finetune) or --train prompts:FILE (JSON lines, for black-box distillation).")
             }
             guard let tokenizer else { throw PareError("the model has no tokenizer (tokenizer.json), so its test text cannot be tokenized.") }
-            let spec = try TextSpec.parse(test)
-            try spec.check(maxContext: decoder.spec.maxPositions)
-            var data = RunData(train: nil, test: .text(try TextWindows.load(spec: spec, tokenizer: tokenizer)), calibration: nil)
-            if let train {
+            var data: RunData
+            if PromptSet.isSpec(test) {
+                data = RunData(train: nil, test: .prompts(try PromptSet.load(spec: test)), calibration: nil)
+            } else {
+                let spec = try TextSpec.parse(test)
+                try spec.check(maxContext: decoder.spec.maxPositions)
+                data = RunData(train: nil, test: .text(try TextWindows.load(spec: spec, tokenizer: tokenizer)), calibration: nil)
+            }
+            if let train, PromptSet.isSpec(train) {
+                data.trainPrompts = try PromptSet.load(spec: train)
+            } else if let train {
                 let trainSpec = try TextSpec.parse(train)
                 try trainSpec.check(maxContext: decoder.spec.maxPositions)
                 data.trainText = try TextWindows.load(spec: trainSpec, tokenizer: tokenizer)

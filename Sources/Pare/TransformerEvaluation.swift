@@ -20,6 +20,10 @@ enum TransformerEvaluation {
             let lm = try LanguageModelEvaluation.metrics(model: decoder, base: baseDecoder, windows: windows,
                                                          measureTiming: measureTiming, progress: report)
             result.merge(lm) { _, new in new }
+        case (.decoder, .decoder, .prompts):
+            // The task metrics (task_accuracy, teacher_agreement, teacher_response_nll) need the
+            // teacher's answers, so the method that asked the teacher reports them.
+            break
         case (.encoder(let encoder), .encoder(let baseEncoder), .sentences(let test)):
             guard let tokenizer = base.tokenizer else { throw PareError("the encoder has no tokenizer (tokenizer.json) to embed its sentences.") }
             let mine = try EncoderEvaluation.embeddings(model: encoder, tokenizer: tokenizer, texts: test.texts,
@@ -34,7 +38,7 @@ enum TransformerEvaluation {
             }
             if measureTiming { result.merge(try encoderSpeed(encoder, tokenizer: tokenizer, texts: test.texts)) { _, new in new } }
         default:
-            throw PareError("the test data does not fit the model (a decoder LM takes text:, an encoder sentences:).")
+            throw PareError("the test data does not fit the model (a decoder LM takes text: or prompts:, an encoder sentences:).")
         }
         return result
     }

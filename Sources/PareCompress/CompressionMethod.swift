@@ -37,6 +37,11 @@ public protocol CompressionMethod: Sendable {
     /// (or reuses a finished run with its identity), then links this run to it: param
     /// `baseline_run` and metric `accuracy_gain_over_baseline`. Default: none.
     var baseline: (any CompressionMethod)? { get }
+
+    /// Work the run needs before it is recorded that takes the run's context (a black-box
+    /// teacher's answers, which may show that a response does not fit the context): the method
+    /// ready to compress, or an error (one sentence) while nothing is recorded. Default: itself.
+    func preparedForRecording(_ model: Model, context: CompressionContext) throws -> any CompressionMethod
 }
 
 extension CompressionMethod {
@@ -45,6 +50,7 @@ extension CompressionMethod {
     public func validate(_ model: Model, context: CompressionContext) throws {}
     public func checkTransformerSupport() throws { throw TransformerSupport.unsupported(name) }
     public var baseline: (any CompressionMethod)? { nil }
+    public func preparedForRecording(_ model: Model, context: CompressionContext) throws -> any CompressionMethod { self }
 }
 
 /// What a method may use besides the model.
@@ -66,6 +72,14 @@ public struct CompressionContext: Sendable {
     /// Where a black-box teacher's answers are kept between runs, per teacher command (the
     /// caller keeps them in its database; nil: no cache, every run asks the teacher).
     public var teacherCache: (@Sendable (_ command: String) -> (any TeacherAnswerCache)?)?
+    /// A decoder's training and test prompts (`--train prompts:FILE`, `--test prompts:FILE`),
+    /// for black-box distillation from a teacher's text.
+    public var trainingPrompts: PromptSet?
+    public var testPrompts: PromptSet?
+    /// The base model's tokenizer (a decoder trained on prompts tokenizes them and the answers).
+    public var tokenizer: (any Tokenizer)?
+    /// The base model's content hash: the identity of Pare's own generation as a teacher.
+    public var baseModelHash: String?
 
     public init(calibration: Dataset? = nil, calibrationText: TextWindows? = nil, training: Dataset? = nil,
                 trainingText: TextWindows? = nil, seed: UInt64 = 0,

@@ -52,6 +52,14 @@ public enum MetricVocabulary {
         .init(name: "decode_ms_per_token", higherIsBetter: false, unit: "ms/token", summary: "time per generated token of KV-cache greedy decoding", source: .transformerEvaluation),
         .init(name: "embedding_cosine", higherIsBetter: true, unit: "cosine",
               summary: "mean cosine of each sentence embedding to the base model's", source: .transformerEvaluation),
+        .init(name: "task_accuracy", higherIsBetter: true, unit: "fraction",
+              summary: "share of labelled test prompts whose generated answer matches the label's words (choices: the choice named first)", source: .transformerEvaluation),
+        .init(name: "teacher_agreement", higherIsBetter: true, unit: "fraction",
+              summary: "share of test prompts whose generated answer matches the black-box teacher's answer, by the same rule", source: .transformerEvaluation),
+        .init(name: "teacher_response_nll", higherIsBetter: false, unit: "nats/token",
+              summary: "the student's mean NLL per token of the teacher's responses to the test prompts", source: .transformerEvaluation),
+        .init(name: "teacher_queries", higherIsBetter: false, unit: "count",
+              summary: "inputs a black-box teacher was actually asked (the rest came from the answer cache)", source: .pipeline),
     ]
 
     private static let byName: [String: MetricInfo] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

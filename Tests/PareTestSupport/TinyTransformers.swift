@@ -8,12 +8,12 @@ import PareTensor
 /// themselves are checked against numpy in PareNNTests; these tests check that the record
 /// keeps what was evaluated.
 public enum TinyTransformers {
-    static let tokenizers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    public static let tokenizers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appending(path: "Fixtures/tokenizers")
 
     /// A Llama (GQA, SwiGLU, tied embeddings) over the 537-token BPE test tokenizer (a smaller
-    /// `vocabulary` makes a model its tokenizer does not fit).
-    public static func llama(in folder: URL, tied: Bool = true, vocabulary: Int = 540) throws -> URL {
+    /// `vocabulary` makes a model its tokenizer does not fit; `positions` is its context).
+    public static func llama(in folder: URL, tied: Bool = true, vocabulary: Int = 540, positions: Int = 64) throws -> URL {
         let dir = folder.appending(path: "tiny-llama")
         let (v, h, layers, heads, kv, d, ffn) = (vocabulary, 32, 2, 4, 2, 8, 48)
         var t: [(String, [Int])] = [("model.embed_tokens.weight", [v, h])]
@@ -30,7 +30,7 @@ public enum TinyTransformers {
         let config = """
         {"architectures":["LlamaForCausalLM"],"model_type":"llama","vocab_size":\(v),"hidden_size":\(h),
          "intermediate_size":\(ffn),"num_hidden_layers":\(layers),"num_attention_heads":\(heads),
-         "num_key_value_heads":\(kv),"head_dim":\(d),"hidden_act":"silu","max_position_embeddings":64,
+         "num_key_value_heads":\(kv),"head_dim":\(d),"hidden_act":"silu","max_position_embeddings":\(positions),
          "rms_norm_eps":1e-5,"rope_theta":10000.0,"tie_word_embeddings":\(tied)}
         """
         try write(dir, tensors: t, config: config, tokenizer: "bpe-tiny.tokenizer.json")

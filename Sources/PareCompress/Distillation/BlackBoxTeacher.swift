@@ -6,6 +6,8 @@ public enum TeacherAnswer: Sendable, Equatable, Codable {
     case logits([Float])
     case probabilities([Float])
     case label(Int)
+    /// A text teacher's answer to a prompt (`TextTeacher`).
+    case text(String)
 
     /// The answer as the JSON object a teacher would send (without the id), for a cache to store.
     public var json: String {
@@ -13,7 +15,14 @@ public enum TeacherAnswer: Sendable, Equatable, Codable {
         case .logits(let v): "{\"logits\": [\(v.map { "\($0)" }.joined(separator: ", "))]}"
         case .probabilities(let v): "{\"probs\": [\(v.map { "\($0)" }.joined(separator: ", "))]}"
         case .label(let y): "{\"label\": \(y)}"
+        case .text(let t): "{\"text\": \(TeacherAnswer.quoted(t))}"
         }
+    }
+
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
     }
 }
 
@@ -158,6 +167,7 @@ public struct BlackBoxTeacher: Sendable {
             case .probabilities(let p): data += p
             case .logits(let v): data += DistillationLoss.softmax(Tensor(shape: [1, classes], data: v)).data
             case .label(let y): data += (0..<classes).map { $0 == y ? 1 : 0 }
+            case .text: data += [Float](repeating: 1 / Float(classes), count: classes)
             }
         }
         return .probabilities(Tensor(shape: [answers.count, classes], data: data))
@@ -203,7 +213,15 @@ public struct BlackBoxTeacher: Sendable {
             }
             return "{\"id\": \(row), \"x\": [\(x.joined(separator: ", "))]}\n"
         }
+        return try exchange(lines: lines, ids: rows) { line, n, id in try parse(line, lineNumber: n, expectedID: id) }
+    }
 
+    /// Runs the command once: writes `lines` (one input each, with id `ids[i]`) and reads one
+    /// answer per input, in order, each through `parse(line, line number, expected id)`; a crash,
+    /// a hang (`timeout`), or a bad line is a `TeacherError` naming the line.
+    func exchange<Answer>(lines: [String], ids rows: [Int],
+                          parse: (String, Int, Int) throws -> Answer) throws -> [Answer] {
+        ignoreSIGPIPE
         let output = LineCollector()
         let errors = LineCollector()
         let (process, stdin, stdout, stderr): (Process, Pipe, Pipe, Pipe)
@@ -227,7 +245,7 @@ public struct BlackBoxTeacher: Sendable {
         DispatchQueue.global().async(group: finished) { output.readAll(from: outFD); close(outFD) }
         DispatchQueue.global().async(group: finished) { errors.readAll(from: errFD); close(errFD) }
 
-        var answers: [TeacherAnswer] = []
+        var answers: [Answer] = []
         answers.reserveCapacity(rows.count)
         var lineNumber = 0
         do {
@@ -248,7 +266,7 @@ public struct BlackBoxTeacher: Sendable {
                 }
                 lineNumber += 1
                 if line.allSatisfy(\.isWhitespace) { continue }   // blank lines are skipped (but counted)
-                answers.append(try parse(line, lineNumber: lineNumber, expectedID: rows[answers.count]))
+                answers.append(try parse(line, lineNumber, rows[answers.count]))
             }
         } catch {
             stop(pid)

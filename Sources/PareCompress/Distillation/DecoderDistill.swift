@@ -27,7 +27,13 @@ import PareTensor
 ///
 /// `role=baseline` is the same student trained alone on the text's next tokens (α = 0): the
 /// companion run the recorder records beside the distillation, as for an MLP.
+///
+/// `mode=` picks what the student learns from: `logits` (the default; the white-box path above,
+/// on `--train text:`) or the teacher's text, black-box, on `--train prompts:FILE`
+/// (`PromptDistill.swift`): `instruction`, `icl` or `cot` (the default when `teacher_cmd` is
+/// given is `instruction`).
 public struct DecoderDistill: Sendable {
+    public enum Mode: String, Sendable, CaseIterable { case logits, instruction, icl, cot }
     public enum Student: Sendable, Equatable {
         case depth(Int)
         case fresh(FreshStudent)
@@ -55,10 +61,26 @@ public struct DecoderDistill: Sendable {
     public private(set) var steps: Int
     public private(set) var learningRate: Double
     public private(set) var batch: Int
+    public private(set) var mode: Mode = .logits
+    /// Black-box modes: the teacher command (nil: Pare's greedy generation with the base model).
+    public private(set) var teacherCommand: String?
+    public private(set) var teacherTimeout: Double = 30
+    /// Black-box modes: the token bound of every generation (the teacher's, and the student's
+    /// answers when evaluated).
+    public private(set) var maxNewTokens: Int = 32
+    /// `mode=icl`: demonstrations per prompt.
+    public private(set) var shots: Int = 0
+    /// `mode=cot`: the weight of the rationale term.
+    public private(set) var rationaleWeight: Double = 0
+    /// The teacher's answers, gathered before the run is recorded (`preparedForRecording`).
+    var gathered: GatheredTeacher?
+
+    static let defaultMaxNewTokens = 32
+    static let defaultShots = 2
 
     static let teacherKeys = ["temperature", "alpha", "kl", "feature_layers", "beta"]
     /// Keys only the LM form takes, so their presence picks it.
-    static let decoderOnlyKeys = ["kl", "feature_layers", "steps", "batch"]
+    static let decoderOnlyKeys = ["kl", "feature_layers", "steps", "batch", "mode", "max_new_tokens", "shots", "rationale_weight"]
 
     /// The LM form of `distill` when the settings ask for it — an LM student (`layers:`,
     /// `llama:`, a model directory or GGUF file) or an LM-only key — else nil (the MLP form).
@@ -106,6 +128,17 @@ public struct DecoderDistill: Sendable {
         steps = try s.int("steps", default: 100, valid: ("at least 1", { $0 >= 1 }))!
         learningRate = try s.double("lr", default: 1e-4, valid: ("positive (Adam's learning rate)", { $0 > 0 }))!
         batch = try s.int("batch", default: 1, valid: ("at least 1", { $0 >= 1 }))!
+        mode = Mode(rawValue: try s.string("mode", default: settings.has("teacher_cmd") ? "instruction" : "logits",
+                                           oneOf: Mode.allCases.map(\.rawValue))!)!
+        if mode != .logits {
+            (temperature, alpha, divergence, featurePairs, beta) = (1, 0, .forward, [], 0)
+            try readBlackBox(&s, settings)
+            try s.finish()
+            return
+        }
+        if let given = ["teacher_cmd", "teacher_timeout", "max_new_tokens", "shots", "rationale_weight"].first(where: settings.has) {
+            throw ConfigError("\(name): '\(given)' is for black-box distillation from a teacher's text; set mode=instruction, icl or cot (mode=logits distils the base model's logits).")
+        }
         if role == .baseline {
             if let given = Self.teacherKeys.first(where: { settings.has($0) }) {
                 throw ConfigError("\(name): role=baseline trains the student alone on the next tokens, so it takes no teacher setting like '\(given)'.")
@@ -123,6 +156,40 @@ public struct DecoderDistill: Sendable {
         }
         beta = try s.double("beta", default: featurePairs.isEmpty ? 0 : 1, valid: ("a number ≥ 0", { $0 >= 0 }))!
         try s.finish()
+    }
+
+    /// The settings of the black-box modes; the white-box ones are refused.
+    mutating func readBlackBox(_ s: inout Settings, _ settings: Settings) throws {
+        let name = Distill.name
+        if role == .baseline {
+            throw ConfigError("\(name): role=baseline applies to mode=logits; record the student trained alone as its own run.")
+        }
+        if let given = Self.teacherKeys.first(where: settings.has) {
+            throw ConfigError("\(name): '\(given)' applies to mode=logits (white-box), not to mode=\(mode.rawValue), which learns from the teacher's text.")
+        }
+        if let command = try s.string("teacher_cmd") {
+            do {
+                guard let program = try BlackBoxTeacher.split(command).first else {
+                    throw TeacherError(.badCommand, "teacher_cmd is empty; give the command that runs the teacher, e.g. teacher_cmd=\"python3 teacher.py\" (or leave it out to generate with --model).")
+                }
+                _ = try BlackBoxTeacher.resolve(program)
+            } catch let error as TeacherError {
+                throw ConfigError("\(name): \(error.description)")
+            }
+            teacherCommand = command
+        }
+        teacherTimeout = try s.double("teacher_timeout", default: 30, valid: ("a positive number of seconds", { $0 > 0 }))!
+        maxNewTokens = try s.int("max_new_tokens", default: Self.defaultMaxNewTokens, valid: ("at least 1", { $0 >= 1 }))!
+        if mode == .icl {
+            shots = try s.int("shots", default: Self.defaultShots, valid: ("at least 1", { $0 >= 1 }))!
+        } else if settings.has("shots") {
+            throw ConfigError("\(name): shots (demonstrations per prompt) applies to mode=icl.")
+        }
+        if mode == .cot {
+            rationaleWeight = try s.double("rationale_weight", default: 1, valid: ("a number ≥ 0", { $0 >= 0 }))!
+        } else if settings.has("rationale_weight") {
+            throw ConfigError("\(name): rationale_weight applies to mode=cot.")
+        }
     }
 
     /// "layers:15", "llama:layers=4,hidden=256,heads=4,kv_heads=2,intermediate=512".
@@ -182,6 +249,20 @@ public struct DecoderDistill: Sendable {
         var c: [String: ConfigValue] = ["role": .string(role.rawValue), "alpha": .double(alpha), "steps": .int(steps),
                                         "lr": .double(learningRate), "batch": .int(batch), "optimizer": .string("adam")]
         if case .file(let path) = student { c["student_model"] = .string(path) } else { c["student"] = .string(studentText) }
+        if mode != .logits {
+            c["alpha"] = nil
+            c["mode"] = .string(mode.rawValue)
+            if let teacherCommand {
+                c["teacher_cmd"] = .string(teacherCommand)
+                c["teacher_timeout"] = .double(teacherTimeout)
+            } else {
+                c["teacher"] = .string("generate")
+            }
+            c["max_new_tokens"] = .int(maxNewTokens)
+            if mode == .icl { c["shots"] = .int(shots) }
+            if mode == .cot { c["rationale_weight"] = .double(rationaleWeight) }
+            return c
+        }
         guard role == .distill else { return c }
         c["temperature"] = .double(temperature)
         c["kl"] = .string(divergence.rawValue)
@@ -199,7 +280,7 @@ public struct DecoderDistill: Sendable {
 
     /// The same student trained alone (α = 0, no teacher, no hidden-state matching).
     var baseline: DecoderDistill? {
-        guard role == .distill else { return nil }
+        guard role == .distill, mode == .logits else { return nil }
         var alone = self
         alone.role = .baseline
         (alone.temperature, alone.alpha, alone.divergence, alone.featurePairs, alone.beta) = (1, 0, .forward, [], 0)

@@ -121,9 +121,10 @@ extension DecoderDistill {
     }
 
     func validate(_ model: Model, context: CompressionContext) throws {
+        if mode != .logits { return try validateBlackBox(model, context: context) }
         let teacher = try teacher(model)
         guard let text = context.trainingText else {
-            throw ConfigError("\(Distill.name) trains the student on text: pass --train text:FILE[,tokens=N][,context=C] (another text than --test).")
+            throw ConfigError("\(Distill.name) trains the student on text: pass --train text:FILE[,tokens=N][,context=C] (another text than --test), or --set mode=instruction|icl|cot to learn from a teacher's answers to --train prompts:FILE.")
         }
         guard !text.windows.isEmpty, text.windows.allSatisfy({ $0.count >= 2 }) else {
             throw ConfigError("\(Distill.name): the training text gives no window of 2 or more tokens; give a longer text or a larger context.")

@@ -9,6 +9,7 @@ extension DecoderDistill {
     /// student parameter (pruned zeros of a student file kept, as `finetune` does) and, after it,
     /// of each projection.
     func compress(_ model: Model, context: CompressionContext) throws -> CompressionResult {
+        if mode != .logits { return try compressBlackBox(model, context: context) }
         try validate(model, context: context)
         let teacher = try teacher(model)
         let start = try makeStudent(teacher, context: context)
@@ -73,16 +74,22 @@ extension DecoderDistill {
                                  extraMetrics: ["train_tokens": Double(trainer.tokens(text))], curves: curves)
     }
 
-    func notes(teacher: CausalDecoder, student: CausalDecoder, curves: [(key: String, step: Int, value: Double)],
-               windows: [[Int]]) -> [String] {
-        func first(_ key: String) -> Double? { curves.first { $0.key == key }?.value }
-        func last(_ key: String) -> Double? { curves.last { $0.key == key }?.value }
+    /// "student layers:1: 1 blocks, hidden …; teacher blocks 0".
+    func studentNote(teacher: CausalDecoder, student: CausalDecoder) -> String {
         let s = student.spec
         var describe = "student \(studentText): \(s.layers) blocks, hidden \(s.hiddenSize), \(s.heads) heads (\(s.kvHeads) key/value), MLP \(s.intermediateSize)"
         if case .depth(let k) = self.student {
             describe += "; teacher blocks " + Self.spreadBlocks(k, of: teacher.layers.count).map(String.init).joined(separator: ",")
         }
-        var notes = [describe]
+        return describe
+    }
+
+    func notes(teacher: CausalDecoder, student: CausalDecoder, curves: [(key: String, step: Int, value: Double)],
+               windows: [[Int]]) -> [String] {
+        func first(_ key: String) -> Double? { curves.first { $0.key == key }?.value }
+        func last(_ key: String) -> Double? { curves.last { $0.key == key }?.value }
+        let s = student.spec
+        var notes = [studentNote(teacher: teacher, student: student)]
         let tokens = steps * batch * (windows.first?.count ?? 0)
         let what = role == .baseline ? "trained alone on the next tokens (the reference for distillation)"
             : "distilled from the base model with \(divergence == .forward ? "forward" : "reverse") KL at temperature \(String(format: "%g", temperature)), alpha \(String(format: "%g", alpha))"

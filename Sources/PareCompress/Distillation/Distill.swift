@@ -260,6 +260,14 @@ public struct Distill: CompressionMethod {
         return alone
     }
 
+    /// A black-box LM distillation asks its teacher now, before the run is recorded.
+    public func preparedForRecording(_ model: Model, context: CompressionContext) throws -> any CompressionMethod {
+        guard let decoder, decoder.mode != .logits else { return self }
+        var method = self
+        method.decoder = try decoder.gatheringTeacher(model, context: context)
+        return method
+    }
+
     // MARK: - Checks
 
     /// A decoder LM distils with an LM student (`DecoderDistill`); an MLP student cannot.

@@ -14,6 +14,8 @@ public enum EvaluationDataError: Error, Equatable, Sendable, CustomStringConvert
     case unterminatedQuote(file: String, line: Int)
     case emptyLabel(file: String, line: Int)
     case noRows(file: String)
+    case badPromptLine(file: String, line: Int, problem: String)
+    case noPrompts(file: String)
 
     public var description: String {
         switch self {
@@ -41,6 +43,10 @@ public enum EvaluationDataError: Error, Equatable, Sendable, CustomStringConvert
             "Sentence file '\(file)' line \(line) has an empty 'label'; give every row a label or drop the 'label' column."
         case let .noRows(file):
             "Sentence file '\(file)' has a header but no rows."
+        case let .badPromptLine(file, line, problem):
+            "Prompts file '\(file)' line \(line) \(problem); each line must be a JSON object {\"prompt\": \"…\"} with an optional string \"label\" and an optional array of strings \"choices\"."
+        case let .noPrompts(file):
+            "Prompts file '\(file)' has no prompts; give one JSON object per line, e.g. {\"prompt\": \"…\", \"label\": \"…\"}."
         }
     }
 }
