@@ -36,6 +36,29 @@ import Testing
         return capture
     }
 
+    /// The calibration over `stack` with every group's layers rounded to 3 bits per channel:
+    /// the compressed model, the input each layer was handed, the groups in order, and how many
+    /// windows (or packs) a group's input came in.
+    static func threeBitPass<Stack: CalibrationStack>(_ stack: Stack, _ windows: TextWindows, selected: [String]) throws
+        -> (model: Stack, seen: [String: Tensor], groups: [[String]], parts: Int) {
+        var seen: [String: Tensor] = [:]
+        var groups: [[String]] = []
+        var parts = 0
+        let out = try BlockwiseCalibration.run(stack, windows: windows, selected: selected, label: "test", progress: { _, _ in }) { group, model in
+            groups.append(group.paths)
+            parts = group.inputs.count
+            for path in group.paths {
+                seen[path] = InputStatistics.stacked(group.inputs)
+                let layer = model.linear(at: path)!
+                let q = try QuantizedStorage.quantizing(layer.weight.decoded(), format: QuantFormat(bits: 3, scheme: .symmetric, signedCodes: false),
+                                                        granularity: .channel, layer: path)
+                try model.setLinear(Linear(name: path, weight: q, bias: layer.bias), at: path)
+            }
+            return .weightsOnly
+        }
+        return (out, seen, groups, parts)
+    }
+
     @Test func stagesInOrderEqualTheBlockForward() throws {
         let decoder = try Self.tinyDecoder()
         let x = try decoder.blockInput(tokens: [3, 14, 15, 92, 65, 35])
@@ -56,20 +79,8 @@ import Testing
     @Test func groupInputsEqualThoseOfTheCompressedModelRunEndToEnd() throws {
         let decoder = try Self.tinyDecoder()
         let windows = Self.windows()
-        var seen: [String: Tensor] = [:]
-        var groups: [[String]] = []
         let selected = decoder.layers.flatMap { $0.linears.map(\.name) }
-        let out = try BlockwiseCalibration.run(decoder, windows: windows, selected: selected, label: "test", progress: { _, _ in }) { group, model in
-            groups.append(group.paths)
-            for path in group.paths {
-                seen[path] = InputStatistics.stacked(group.inputs)
-                let layer = model.linear(at: path)!
-                let q = try QuantizedStorage.quantizing(layer.weight.decoded(), format: QuantFormat(bits: 3, scheme: .symmetric, signedCodes: false),
-                                                        granularity: .channel, layer: path)
-                try model.setLinear(Linear(name: path, weight: q, bias: layer.bias), at: path)
-            }
-            return .weightsOnly
-        }
+        let (out, seen, groups, _) = try Self.threeBitPass(decoder, windows, selected: selected)
         #expect(groups.count == 8)
         #expect(groups[0] == ["model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.k_proj", "model.layers.0.self_attn.v_proj"])
         #expect(groups[2] == ["model.layers.0.mlp.gate_proj", "model.layers.0.mlp.up_proj"])

@@ -87,22 +87,8 @@ import Testing
     @Test func groupInputsEqualThoseOfTheCompressedEncoderRunEndToEnd() throws {
         let encoder = try Self.tinyEncoder()
         let windows = Self.sentences()
-        var seen: [String: Tensor] = [:]
-        var groups: [[String]] = []
-        var packs = 0
         let selected = encoder.linears.map(\.name)
-        let out = try BlockwiseCalibration.run(encoder, windows: windows, selected: selected, label: "test", progress: { _, _ in }) { group, model in
-            groups.append(group.paths)
-            packs = group.inputs.count
-            for path in group.paths {
-                seen[path] = InputStatistics.stacked(group.inputs)
-                let layer = model.linear(at: path)!
-                let q = try QuantizedStorage.quantizing(layer.weight.decoded(), format: QuantFormat(bits: 3, scheme: .symmetric, signedCodes: false),
-                                                        granularity: .channel, layer: path)
-                try model.setLinear(Linear(name: path, weight: q, bias: layer.bias), at: path)
-            }
-            return .weightsOnly
-        }
+        let (out, seen, groups, packs) = try BlockwiseCalibrationTests.threeBitPass(encoder, windows, selected: selected)
         #expect(packs == 2)
         #expect(groups.count == 8)
         #expect(groups[0] == ["encoder.layer.0.attention.self.query", "encoder.layer.0.attention.self.key", "encoder.layer.0.attention.self.value"])

@@ -390,6 +390,17 @@ public struct BlackBoxTeacher: Sendable {
         return words
     }
 
+    /// Checks, before anything runs, that `command` names a program that exists and can run;
+    /// a problem is a `ConfigError` of `distill` (`ifEmpty` says what to do with an empty one).
+    public static func checkCommand(_ command: String, ifEmpty: String) throws {
+        do {
+            guard let program = try split(command).first else { throw TeacherError(.badCommand, ifEmpty) }
+            _ = try resolve(program)
+        } catch let error as TeacherError {
+            throw ConfigError("distill: \(error.description)")
+        }
+    }
+
     /// The path of `program`: as given when it contains '/', else the first match on PATH.
     public static func resolve(_ program: String) throws -> String {
         let fm = FileManager.default

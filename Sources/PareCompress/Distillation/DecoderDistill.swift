@@ -168,14 +168,7 @@ public struct DecoderDistill: Sendable {
             throw ConfigError("\(name): '\(given)' applies to mode=logits (white-box), not to mode=\(mode.rawValue), which learns from the teacher's text.")
         }
         if let command = try s.string("teacher_cmd") {
-            do {
-                guard let program = try BlackBoxTeacher.split(command).first else {
-                    throw TeacherError(.badCommand, "teacher_cmd is empty; give the command that runs the teacher, e.g. teacher_cmd=\"python3 teacher.py\" (or leave it out to generate with --model).")
-                }
-                _ = try BlackBoxTeacher.resolve(program)
-            } catch let error as TeacherError {
-                throw ConfigError("\(name): \(error.description)")
-            }
+            try BlackBoxTeacher.checkCommand(command, ifEmpty: "teacher_cmd is empty; give the command that runs the teacher, e.g. teacher_cmd=\"python3 teacher.py\" (or leave it out to generate with --model).")
             teacherCommand = command
         }
         teacherTimeout = try s.double("teacher_timeout", default: 30, valid: ("a positive number of seconds", { $0 > 0 }))!

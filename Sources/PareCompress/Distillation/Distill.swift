@@ -130,14 +130,7 @@ public struct Distill: CompressionMethod {
             let parts = commands.split(separator: ";", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             for command in parts {
-                do {
-                    guard let program = try BlackBoxTeacher.split(command).first else {
-                        throw TeacherError(.badCommand, "teacher_cmd has an empty command; give the command that runs the teacher, e.g. teacher_cmd=\"python3 teacher.py\".")
-                    }
-                    _ = try BlackBoxTeacher.resolve(program)
-                } catch let error as TeacherError {
-                    throw ConfigError("distill: \(error.description)")
-                }
+                try BlackBoxTeacher.checkCommand(command, ifEmpty: "teacher_cmd has an empty command; give the command that runs the teacher, e.g. teacher_cmd=\"python3 teacher.py\".")
                 listed.append(.command(command))
             }
         }
