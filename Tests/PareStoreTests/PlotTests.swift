@@ -76,6 +76,32 @@ final class SVGReader: NSObject, XMLParserDelegate {
         #expect(Set(MarkerShape.allCases.map { $0.path(x: 0, y: 0, r: 4) }).count == MarkerShape.allCases.count)
     }
 
+    /// A 10k-run sweep must not put 10k markers in the page: beyond the threshold, one method's
+    /// off-frontier runs that land in one 3-px cell share a marker, and no frontier run or
+    /// distinct position is lost.
+    @Test func manyRunsAreThinnedWithoutLosingAPosition() throws {
+        var table = ResultTable(columns: ["run", "name", "method", "size_bytes", "accuracy", "frontier"])
+        var run: Int64 = 0
+        func add(_ method: String, _ x: Double, _ y: Double, frontier: Bool = false) {
+            run += 1
+            table.rows.append([.int(run), .null, .text(method), .double(x), .double(y), .int(frontier ? 1 : 0)])
+        }
+        // 40 × 40 distinct positions (≥ 9 px apart on the plot), each recorded three times by
+        // method a, and once by method b; then five frontier runs at one spot.
+        for _ in 0..<3 { for i in 0..<40 { for j in 0..<40 { add("a", Double(1000 + 100 * i), 0.5 + 0.01 * Double(j)) } } }
+        for i in 0..<40 { for j in 0..<40 { add("b", Double(1000 + 100 * i), 0.5 + 0.01 * Double(j)) } }
+        for _ in 0..<5 { add("a", 900, 0.9, frontier: true) }
+        #expect(table.rows.count > ParetoPlot.thinningThreshold)
+
+        let (reader, ok, error) = SVGReader.read(try ParetoPlot(x: "size_bytes", y: "accuracy", table: table).svg())
+        #expect(ok, "\(error ?? "")")
+        let tips = reader.texts.filter { $0.hasPrefix("run ") }
+        #expect(tips.count == 1600 * 2 + 5)
+        #expect(tips.filter { $0.contains(" · a · size_bytes = 900,") }.count == 5)
+        #expect(reader.texts.contains { $0.contains("6405 finished runs, 5 on the frontier; 3205 markers drawn") })
+        // Below the threshold every run keeps its own marker (the test above: 33 of 33).
+    }
+
     @Test func logXNeedsPositiveValues() throws {
         let store = try newStore("plot-log")
         _ = try store.record(start(), outcome(["size_bytes": 0, "accuracy": 0.5]))

@@ -71,11 +71,14 @@ public struct ParetoPlot: Sendable {
 
         // Title and subtitle.
         let frontierCount = points.filter(\.onFrontier).count
+        let drawn = drawnPoints(px, py)
         svg.element("text", [("x", n(left)), ("y", "28"), ("font-size", "18"), ("font-weight", "bold")],
                     text: title ?? "Pareto frontier: \(y) vs \(x)")
         svg.element("text", [("x", n(left)), ("y", "48"), ("fill", "#555")],
                     text: "\(points.count) finished runs, \(frontierCount) on the \(perMethod ? "per-method frontiers" : "frontier")"
-                        + (points.isEmpty ? " (no run has both metrics)" : ""))
+                        + (points.isEmpty ? " (no run has both metrics)" : "")
+                        + (drawn.count < points.count
+                            ? "; \(drawn.count) markers drawn (one method's runs within \(Int(Self.overlapCell)) px share one)" : ""))
 
         // Grid, ticks and tick labels.
         var grid = ""
@@ -114,7 +117,7 @@ public struct ParetoPlot: Sendable {
             (m, (colour: Self.colours[i % Self.colours.count], shape: MarkerShape.allCases[i % MarkerShape.allCases.count]))
         })
         var marks = ""
-        for p in points.sorted(by: { ($0.onFrontier ? 1 : 0, $0.run) < ($1.onFrontier ? 1 : 0, $1.run) }) {
+        for p in drawn {
             let s = style[p.method]!
             let tip = "run \(p.run) · \(p.method) · \(x) = \(NumberText.compact(p.x)), \(y) = \(NumberText.compact(p.y))"
             var mark = "<path d=\"\(s.shape.path(x: px(p.x), y: py(p.y), r: p.onFrontier ? 5.5 : 4.5))\" fill=\"\(s.colour)\""
@@ -152,6 +155,29 @@ public struct ParetoPlot: Sendable {
         legend += "<text x=\"\(n(right + 24))\" y=\"\(n(ly))\" fill=\"#555\" font-size=\"11\">outlined: on the frontier</text>"
         svg.element("g", [("fill", "#222")], children: legend)
         return svg
+    }
+
+    /// Above this many points, markers that would cover each other are thinned (see `drawnPoints`).
+    public static let thinningThreshold = 2_000
+    /// The cell, in pixels, within which one method's off-frontier markers (9 px wide) are one.
+    static let overlapCell = 3.0
+
+    /// The points to draw, off-frontier first so the frontier is on top, each in run order. Up to
+    /// `thinningThreshold` points every one is drawn; beyond it (a sweep of 10k or 100k runs) an
+    /// off-frontier point is drawn only if no earlier point of its method falls in the same 3-px
+    /// cell: the picture is the same to the eye, but the page stays small instead of tens of MB
+    /// of markers nobody can tell apart. Frontier points are always drawn.
+    func drawnPoints(_ px: (Double) -> Double, _ py: (Double) -> Double) -> [Point] {
+        let ordered = points.sorted { ($0.onFrontier ? 1 : 0, $0.run) < ($1.onFrontier ? 1 : 0, $1.run) }
+        guard points.count > Self.thinningThreshold else { return ordered }
+        struct Cell: Hashable { var method: String; var column: Int; var row: Int }
+        var taken = Set<Cell>()
+        return ordered.filter { p in
+            if p.onFrontier { return true }
+            let cell = Cell(method: p.method, column: Int((px(p.x) / Self.overlapCell).rounded(.down)),
+                            row: Int((py(p.y) / Self.overlapCell).rounded(.down)))
+            return taken.insert(cell).inserted
+        }
     }
 
     /// "size_bytes (bytes, log scale) · lower is better"
