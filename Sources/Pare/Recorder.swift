@@ -157,8 +157,12 @@ public enum Recorder {
                             store: Store, parentRunID: Int64?,
                             progress: @escaping @Sendable (Double, String) -> Void,
                             onRunStarted: (Int64) -> Void) throws -> (id: Int64, model: Model) {
+        // Prepared first (a black-box teacher is asked now), so a teacher that fails leaves no
+        // baseline behind, and a black-box baseline knows whether the prompts carry labels.
+        let method = try method.preparedForRecording(input, context: context(data: data, request: request, store: store,
+                                                                              base: base, progress: progress))
         var mainProgress = progress
-        var companion: (id: Int64, accuracy: Double?)?
+        var companion: (id: Int64, metrics: [String: Double])?
         if let baseline = method.baseline {
             companion = try recordBaseline(baseline, of: name ?? method.name, input: input, base: base, data: data,
                                            request: request, store: store,
@@ -166,8 +170,6 @@ public enum Recorder {
                                            onRunStarted: onRunStarted)
             mainProgress = { f, label in progress(0.4 + 0.6 * f, label) }
         }
-        let method = try method.preparedForRecording(input, context: context(data: data, request: request, store: store,
-                                                                              base: base, progress: mainProgress))
         let start = runStart(method: method.name, config: config, base: base, data: data, request: request,
                              name: name, parentRunID: parentRunID)
         let runID = try store.beginRun(start)
@@ -191,7 +193,7 @@ public enum Recorder {
     static func recordBaseline(_ baseline: any CompressionMethod, of name: String, input: Model, base: ModelIO.Loaded,
                                data: RunData, request: RecordRequest, store: Store,
                                progress: @escaping @Sendable (Double, String) -> Void,
-                               onRunStarted: (Int64) -> Void) throws -> (id: Int64, accuracy: Double?) {
+                               onRunStarted: (Int64) -> Void) throws -> (id: Int64, metrics: [String: Double]) {
         let config = baseline.config
         let baselineName = "\(name) [baseline]"
         let start = runStart(method: baseline.name, config: config, base: base, data: data, request: request,
@@ -199,21 +201,21 @@ public enum Recorder {
         let id = try store.finishedRun(like: start) ?? recordStage(
             method: baseline, config: config, input: input, base: base, data: data, request: request,
             name: baselineName, store: store, parentRunID: nil, progress: progress, onRunStarted: onRunStarted).id
-        let accuracy = try store.finalMetrics(run: id)["accuracy"]
-        return (id, accuracy)
+        return (id, try store.finalMetrics(run: id))
     }
 
     /// Links a run to its companion: param `baseline_run`, metric `accuracy_gain_over_baseline`
-    /// (this run's accuracy minus the baseline's) and a note.
-    static func link(_ outcome: inout RunOutcome, to companion: (id: Int64, accuracy: Double?)) {
+    /// (this run's `accuracy` — or, for prompts, `task_accuracy` — minus the baseline's) and a note.
+    static func link(_ outcome: inout RunOutcome, to companion: (id: Int64, metrics: [String: Double])) {
         outcome.params["baseline_run"] = .int(Int(companion.id))
-        guard let theirs = companion.accuracy,
-              let mine = outcome.metrics.first(where: { $0.key == "accuracy" && $0.step == 0 })?.value else {
+        func mine(_ key: String) -> Double? { outcome.metrics.first { $0.key == key && $0.step == 0 }?.value }
+        guard let key = ["accuracy", "task_accuracy"].first(where: { mine($0) != nil && companion.metrics[$0] != nil }),
+              let theirs = companion.metrics[key], let mine = mine(key) else {
             outcome.notes.append("baseline: run \(companion.id)")
             return
         }
         outcome.metrics.append((key: "accuracy_gain_over_baseline", value: mine - theirs, step: 0))
-        outcome.notes.append(String(format: "baseline: run %lld (accuracy %.4f); this run %.4f, gain %+.4f",
+        outcome.notes.append(String(format: "baseline: run %lld (\(key) %.4f); this run %.4f, gain %+.4f",
                                     companion.id, theirs, mine, mine - theirs))
     }
 

@@ -50,6 +50,17 @@ import Testing
         return args
     }
 
+    /// The run id `pare record` printed (its last line).
+    static func recorded(_ result: CLI.Result) -> Int64? {
+        result.stdout.split(separator: "\n").last.flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
+    static func param(_ cli: CLI, run: Int64, _ key: String) throws -> String? {
+        try DatabaseQueue(path: cli.db).read { db in
+            try String.fetchOne(db, sql: "SELECT CAST(value AS TEXT) FROM params WHERE run_id = ? AND key = ?", arguments: [run, key])
+        }
+    }
+
     static func metrics(_ cli: CLI, run: Int64) throws -> [String: Double] {
         let queue = try DatabaseQueue(path: cli.db)
         return try queue.read { db in
@@ -67,17 +78,29 @@ import Testing
                         "batch=2", "max_new_tokens=4"]
         let first = try f.cli.run(Self.arguments(f, settings))
         #expect(first.status == 0, "\(first.stderr)")
-        let m = try Self.metrics(f.cli, run: 1)
+        // Every training prompt is labelled, so the student trained on the labels alone is
+        // recorded first (run 1), the distillation beside it (run 2).
+        #expect(Self.recorded(first) == 2, "\(first.stdout)")
+        let m = try Self.metrics(f.cli, run: 2)
         #expect(m["teacher_queries"] == 6, "\(m)")
         for key in ["task_accuracy", "teacher_agreement", "teacher_response_nll", "params_total", "size_bytes"] {
             #expect(m[key] != nil, "\(key) in \(m)")
         }
         #expect(m["task_accuracy"]! >= 0 && m["task_accuracy"]! <= 1)
-        let shown = try f.cli.run(["show", "1"])
+        let b = try Self.metrics(f.cli, run: 1)
+        #expect(b["task_accuracy"] != nil && b["teacher_agreement"] == nil && b["teacher_queries"] == 0, "\(b)")
+        #expect(try Self.param(f.cli, run: 2, "baseline_run") == "1")
+        #expect(try Self.param(f.cli, run: 1, "targets") == "labels" && Self.param(f.cli, run: 1, "teacher_cmd") == nil)
+        #expect(m["accuracy_gain_over_baseline"] == m["task_accuracy"]! - b["task_accuracy"]!, "\(m)")
+        let shown = try f.cli.run(["show", "2"])
         #expect(shown.stdout.contains("black-box distillation") && shown.stdout.contains("prompts"), "\(shown.stdout)")
+        #expect(try f.cli.run(["show", "1"]).stdout.contains("own labels"))
         let again = try f.cli.run(Self.arguments(f, settings))
         #expect(again.status == 0, "\(again.stderr)")
-        let n = try Self.metrics(f.cli, run: 2)
+        // The baseline is reused; the teacher is asked nothing.
+        #expect(Self.recorded(again) == 3, "\(again.stdout)")
+        #expect(try Self.param(f.cli, run: 3, "baseline_run") == "1")
+        let n = try Self.metrics(f.cli, run: 3)
         #expect(n["teacher_queries"] == 0, "\(n)")
         #expect(n["task_accuracy"] == m["task_accuracy"])
     }
@@ -90,8 +113,24 @@ import Testing
         if mode == "icl" { settings.append("shots=1") }
         let result = try f.cli.run(Self.arguments(f, settings))
         #expect(result.status == 0, "\(result.stderr)")
-        let m = try Self.metrics(f.cli, run: 1)
+        let m = try Self.metrics(f.cli, run: try #require(Self.recorded(result)))
         #expect(m["teacher_agreement"] != nil && m["teacher_queries"] == Double(mode == "icl" ? 6 : 6), "\(m)")
+    }
+
+    /// Unlabelled training prompts: nothing to train a baseline on, so the distillation alone is
+    /// recorded; asking for that baseline by hand is one sentence.
+    @Test func unlabelledPromptsRecordNoBaseline() throws {
+        let f = try Self.fixture(CLI())
+        let train = f.cli.path("unlabelled.jsonl")
+        try Data("{\"prompt\": \"a good dog:\"}\n{\"prompt\": \"a bad cat:\", \"label\": \"negative\"}\n".utf8)
+            .write(to: URL(fileURLWithPath: train))
+        let settings = ["student=layers:1", "mode=instruction", "teacher_cmd=python3 \(f.teacher)", "steps=2", "max_new_tokens=3"]
+        let result = try f.cli.run(Self.arguments(f, settings, train: train))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Self.recorded(result) == 1, "\(result.stdout)")
+        #expect(try Self.param(f.cli, run: 1, "baseline_run") == nil)
+        let alone = try f.cli.run(Self.arguments(f, ["student=layers:1", "mode=instruction", "role=baseline", "steps=1"], train: train))
+        #expect(alone.status == 1 && alone.stderr.contains("prompt 1 of") && alone.stderr.contains("no \"label\""), "\(alone.stderr)")
     }
 
     @Test func badBlackBoxInputIsOneSentenceAndLeavesTheDatabase() throws {
@@ -123,5 +162,10 @@ import Testing
         try rejected(Self.arguments(f, base + ["teacher_cmd=python3 \(long)"]), ["does not fit", "context"])
         try rejected(Self.arguments(f, ["student=layers:1", "mode=icl", "shots=4"]), ["shots=4", "more prompts"])
         try rejected(Self.arguments(f, ["student=layers:1", "steps=1"]), ["--train text:", "mode=instruction"])
+        try rejected(Self.arguments(f, base + ["role=baseline", "teacher_cmd=python3 \(f.teacher)"]), ["role=baseline", "teacher_cmd"])
+        // A student with another vocabulary: black-box reads the prompts with the base model's tokenizer.
+        let other = try TinyTransformers.llama(in: cli.directory.appending(path: "wide"), vocabulary: 600).path
+        try rejected(Self.arguments(f, ["student_model=\(other)", "mode=instruction", "teacher_cmd=python3 \(f.teacher)", "steps=1"]),
+                     ["vocabulary of 600", "black-box", "base model's tokenizer"])
     }
 }

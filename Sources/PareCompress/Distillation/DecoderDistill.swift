@@ -26,7 +26,9 @@ import PareTensor
 ///   the record can rebuild it from the teacher's config.json).
 ///
 /// `role=baseline` is the same student trained alone on the text's next tokens (α = 0): the
-/// companion run the recorder records beside the distillation, as for an MLP.
+/// companion run the recorder records beside the distillation, as for an MLP. In the black-box
+/// modes it is the student fine-tuned on the training prompts' own labels, no teacher asked
+/// (recorded beside the distillation when every training prompt has a label).
 ///
 /// `mode=` picks what the student learns from: `logits` (the default; the white-box path above,
 /// on `--train text:`) or the teacher's text, black-box, on `--train prompts:FILE`
@@ -161,8 +163,8 @@ public struct DecoderDistill: Sendable {
     /// The settings of the black-box modes; the white-box ones are refused.
     mutating func readBlackBox(_ s: inout Settings, _ settings: Settings) throws {
         let name = Distill.name
-        if role == .baseline {
-            throw ConfigError("\(name): role=baseline applies to mode=logits; record the student trained alone as its own run.")
+        if role == .baseline, let given = ["teacher_cmd", "teacher_timeout"].first(where: settings.has) {
+            throw ConfigError("\(name): role=baseline trains the student on the training prompts' own labels, with no teacher, so it takes no '\(given)'.")
         }
         if let given = Self.teacherKeys.first(where: settings.has) {
             throw ConfigError("\(name): '\(given)' applies to mode=logits (white-box), not to mode=\(mode.rawValue), which learns from the teacher's text.")
@@ -245,7 +247,9 @@ public struct DecoderDistill: Sendable {
         if mode != .logits {
             c["alpha"] = nil
             c["mode"] = .string(mode.rawValue)
-            if let teacherCommand {
+            if role == .baseline {
+                c["targets"] = .string("labels")
+            } else if let teacherCommand {
                 c["teacher_cmd"] = .string(teacherCommand)
                 c["teacher_timeout"] = .double(teacherTimeout)
             } else {
@@ -272,10 +276,17 @@ public struct DecoderDistill: Sendable {
     }
 
     /// The same student trained alone (α = 0, no teacher, no hidden-state matching).
+    /// The student trained alone: on the next tokens (`mode=logits`), or — black-box, once the
+    /// teacher's answers are gathered — on the training prompts' labels when all have one.
     var baseline: DecoderDistill? {
-        guard role == .distill, mode == .logits else { return nil }
+        guard role == .distill else { return nil }
         var alone = self
         alone.role = .baseline
+        guard mode == .logits else {
+            guard gathered?.labelled == true else { return nil }
+            (alone.teacherCommand, alone.gathered) = (nil, nil)
+            return alone
+        }
         (alone.temperature, alone.alpha, alone.divergence, alone.featurePairs, alone.beta) = (1, 0, .forward, [], 0)
         return alone
     }

@@ -33,9 +33,9 @@ extension DecoderDistill {
                 throw ConfigError("\(name): the student model \(path) was not loaded (the caller passes the files of `modelPaths` in the context).")
             }
             guard case .decoder(let d)? = loaded.transformer else {
-                throw ConfigError("\(name): student_model \(path) is not a decoder LM; logit distillation needs a decoder student.")
+                throw ConfigError("\(name): student_model \(path) is not a decoder LM; an LM distillation needs a decoder student.")
             }
-            try Self.checkFamily(d, teacher, path)
+            try Self.checkFamily(d, teacher, path, blackBox: mode != .logits)
             student = d
         }
         // A quantized student (a GGUF's blocks) starts from its decoded values and trains in float.
@@ -54,9 +54,14 @@ extension DecoderDistill {
     /// A student file must share the teacher's vocabulary (the KL compares their distributions
     /// token by token) and family (the record rebuilds a run from the teacher's config.json with
     /// the sizes its tensors have).
-    static func checkFamily(_ s: CausalDecoder, _ t: CausalDecoder, _ path: String) throws {
+    /// In the black-box modes the prompts and the teacher's text are tokenized with the base
+    /// model's tokenizer for the student too, so it needs that vocabulary there as well.
+    static func checkFamily(_ s: CausalDecoder, _ t: CausalDecoder, _ path: String, blackBox: Bool = false) throws {
         let name = Distill.name
         guard s.spec.vocabSize == t.spec.vocabSize else {
+            if blackBox {
+                throw ConfigError("\(name): student_model \(path) has a vocabulary of \(s.spec.vocabSize) tokens but the base model's has \(t.spec.vocabSize); black-box distillation tokenizes the prompts and the teacher's text with the base model's tokenizer for the student too, so the student must share it (a student with its own tokenizer is not supported).")
+            }
             throw ConfigError("\(name): student_model \(path) has a vocabulary of \(s.spec.vocabSize) tokens but the teacher's has \(t.spec.vocabSize); logit distillation needs the teacher's tokenizer (a student with another one needs black-box distillation).")
         }
         let differing: [(String, Bool)] = [

@@ -12,6 +12,9 @@ struct GatheredTeacher: Sendable {
     /// Prompts the teacher was actually asked (the rest came from the cache).
     var queries: Int
     var identity: String
+    /// Every training prompt has a label, so the student trained on the labels alone (the
+    /// black-box baseline) can be recorded beside the distillation.
+    var labelled: Bool
 }
 
 /// Black-box distillation of a decoder LM from a teacher's text (`mode=instruction|icl|cot`
@@ -35,6 +38,12 @@ struct GatheredTeacher: Sendable {
 /// each test prompt as it was trained (few-shot for icl, with the instruction for cot), and the
 /// run records `task_accuracy` (labelled prompts), `teacher_agreement` and
 /// `teacher_response_nll` (`AnswerMatching` says how answers are compared).
+///
+/// `role=baseline` (the companion run recorded beside a distillation whose training prompts are
+/// all labelled) asks no teacher: the targets are the labels themselves (" label" after the
+/// prompt; "Answer: label" for cot; icl's demonstrations answered by their labels), the same
+/// prompts, steps and evaluation, `task_accuracy` only — the gain of the teacher's text over the
+/// task's own labels is then `accuracy_gain_over_baseline`.
 extension DecoderDistill {
     static let cotInstruction = "\nThink step by step, then give the final answer on its own last line as \"Answer: …\".\n"
 
@@ -68,6 +77,7 @@ extension DecoderDistill {
     /// response checked to fit the model's context; the fresh answers are cached only then.
     func gatheringTeacher(_ model: Model, context: CompressionContext) throws -> DecoderDistill {
         try validateBlackBox(model, context: context)
+        if role == .baseline { return try gatheringLabels(model, context: context) }
         let decoder = try teacher(model)
         let tokenizer = context.tokenizer!
         let textTeacher: TextTeacher
@@ -117,18 +127,51 @@ extension DecoderDistill {
             train = Array(zip(trainPrompts, answers.prefix(trainPrompts.count))).map { ($0, $1) }
             test = Array(zip(testPrompts, answers.dropFirst(trainPrompts.count))).map { ($0, $1) }
         }
+        try checkFits(train: train, test: test, decoder: decoder, tokenizer: tokenizer, whose: "the teacher's response")
+        cache?.put(fresh)
+        var ready = self
+        ready.gathered = GatheredTeacher(train: train, test: test, queries: queries, identity: textTeacher.identity,
+                                         labelled: context.trainingPrompts!.items.allSatisfy { $0.label != nil })
+        return ready
+    }
+
+    /// Every (prompt, target) with its prompt fits the model's context, or one sentence naming it.
+    func checkFits(train: [(prompt: String, response: String)], test: [(prompt: String, response: String)],
+                   decoder: CausalDecoder, tokenizer: any Tokenizer, whose: String) throws {
         let positions = decoder.spec.maxPositions
         for (which, pairs, offset) in [("training", train, mode == .icl ? shots : 0), ("test", test, 0)] {
             for (i, pair) in pairs.enumerated() {
                 let n = try sequence(pair.prompt, pair.response, tokenizer: tokenizer).tokens.count
                 guard n <= positions else {
-                    throw ConfigError("\(Distill.name): the teacher's response to \(which) prompt \(i + offset + 1) does not fit the model's context: with its prompt it is \(n) tokens, more than \(positions); shorten the prompt\(mode == .icl ? " or use fewer shots" : "") or lower max_new_tokens.")
+                    throw ConfigError("\(Distill.name): \(whose) to \(which) prompt \(i + offset + 1) does not fit the model's context: with its prompt it is \(n) tokens, more than \(positions); shorten the prompt\(mode == .icl ? " or use fewer shots" : "") or lower max_new_tokens.")
                 }
             }
         }
-        cache?.put(fresh)
+    }
+
+    /// The answer a label stands for as a training target: after the prompt, or on cot's
+    /// "Answer:" line.
+    func labelTarget(_ label: String) -> String { mode == .cot ? "Answer: \(label)" : " \(label)" }
+
+    /// `role=baseline`: the same prompts as the mode builds them, answered by their labels.
+    func gatheringLabels(_ model: Model, context: CompressionContext) throws -> DecoderDistill {
+        let items = context.trainingPrompts!.items
+        if let i = items.firstIndex(where: { $0.label == nil }) {
+            throw ConfigError("\(Distill.name): role=baseline trains the student on the training prompts' labels, but prompt \(i + 1) of \(context.trainingPrompts!.name) has no \"label\".")
+        }
+        let testItems = context.testPrompts?.items ?? []
+        let target = { (label: String?) in label.map(labelTarget) ?? "" }
+        var prefix = "", trainItems = items[...]
+        if mode == .icl {
+            prefix = Self.fewShotPrefix(items.prefix(shots).map { ($0.prompt, target($0.label)) })
+            trainItems = items.dropFirst(shots)
+        }
+        let suffix = mode == .cot ? Self.cotInstruction : ""
+        let train = trainItems.map { (prompt: prefix + $0.prompt + suffix, response: target($0.label)) }
+        let test = testItems.map { (prompt: prefix + $0.prompt + suffix, response: target($0.label)) }
+        try checkFits(train: train, test: test, decoder: try teacher(model), tokenizer: context.tokenizer!, whose: "the label")
         var ready = self
-        ready.gathered = GatheredTeacher(train: train, test: test, queries: queries, identity: textTeacher.identity)
+        ready.gathered = GatheredTeacher(train: train, test: test, queries: 0, identity: "labels", labelled: true)
         return ready
     }
 
@@ -192,7 +235,11 @@ extension DecoderDistill {
         }
         let asked = teacherCommand.map { "'\($0)'" } ?? "the base model's greedy generation (at most \(maxNewTokens) tokens)"
         var notes = [studentNote(teacher: teacher, student: student)]
-        notes.append("black-box distillation, \(modeText), from \(asked): \(data.queries) prompt\(data.queries == 1 ? "" : "s") asked, the rest from the cache; \(windows.count) training example\(windows.count == 1 ? "" : "s"), loss on the response tokens only")
+        if role == .baseline {
+            notes.append("the student trained alone on the training prompts' own labels (\(modeText) prompts, no teacher), the reference for black-box distillation; \(windows.count) training example\(windows.count == 1 ? "" : "s"), loss on the label tokens only")
+        } else {
+            notes.append("black-box distillation, \(modeText), from \(asked): \(data.queries) prompt\(data.queries == 1 ? "" : "s") asked, the rest from the cache; \(windows.count) training example\(windows.count == 1 ? "" : "s"), loss on the response tokens only")
+        }
         notes.append(trainer.note("trained", losses: outcome.losses, text: text))
         return CompressionResult(model: Model(transformer: .decoder(student)), notes: notes, extraMetrics: metrics, curves: curves)
     }
@@ -213,6 +260,9 @@ extension DecoderDistill {
                 labelled += 1
                 if AnswerMatching.matches(mine, label: label, choices: item.choices) { correct += 1 }
             }
+            progress(Double(i + 1) / Double(test.items.count))
+            // The baseline's targets are the labels: there is no teacher to agree with.
+            guard role == .distill else { continue }
             if AnswerMatching.agrees(mine, teacher: theirs, choices: item.choices) { agreed += 1 }
             // The student's NLL of the teacher's whole response (every response token weighted 1).
             let s = try sequence(pair.prompt, pair.response, tokenizer: tokenizer)
@@ -221,9 +271,9 @@ extension DecoderDistill {
             let logits = try student.logits(tokens: s.tokens)
             nll += ResponseLoss.evaluate(logits: logits, tokens: s.tokens, weights: flat).loss
             counted += Double(responseCount)
-            progress(Double(i + 1) / Double(test.items.count))
         }
-        var metrics: [String: Double] = ["teacher_agreement": Double(agreed) / Double(max(answers.count, 1))]
+        var metrics: [String: Double] = [:]
+        if role == .distill { metrics["teacher_agreement"] = Double(agreed) / Double(max(answers.count, 1)) }
         if labelled > 0 { metrics["task_accuracy"] = Double(correct) / Double(labelled) }
         if counted > 0 { metrics["teacher_response_nll"] = nll / counted }
         return metrics
