@@ -100,6 +100,16 @@ final class SVGReader: NSObject, XMLParserDelegate {
         #expect(tips.filter { $0.contains(" · a · size_bytes = 900,") }.count == 5)
         #expect(reader.texts.contains { $0.contains("6405 finished runs, 5 on the frontier; 3205 markers drawn") })
         // Below the threshold every run keeps its own marker (the test above: 33 of 33).
+
+        // 10,000 distinct positions a few px apart: the cell grows until the markers fit the budget.
+        var spread = ResultTable(columns: table.columns)
+        for i in 0..<100 { for j in 0..<100 {
+            spread.rows.append([.int(Int64(i * 100 + j + 1)), .null, .text("a"), .double(Double(1000 + i)), .double(Double(j)), .int(0)])
+        } }
+        let dense = SVGReader.read(try ParetoPlot(x: "size_bytes", y: "accuracy", table: spread).svg()).reader
+        let drawn = dense.texts.filter { $0.hasPrefix("run ") }.count
+        #expect(drawn <= ParetoPlot.markerBudget && drawn > 1000, "\(drawn)")
+        #expect(dense.texts.contains { $0.contains("10000 finished runs") && $0.contains("\(drawn) markers drawn") })
     }
 
     @Test func logXNeedsPositiveValues() throws {

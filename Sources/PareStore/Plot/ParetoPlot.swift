@@ -71,14 +71,14 @@ public struct ParetoPlot: Sendable {
 
         // Title and subtitle.
         let frontierCount = points.filter(\.onFrontier).count
-        let drawn = drawnPoints(px, py)
+        let (drawn, cell) = drawnPoints(px, py)
         svg.element("text", [("x", n(left)), ("y", "28"), ("font-size", "18"), ("font-weight", "bold")],
                     text: title ?? "Pareto frontier: \(y) vs \(x)")
         svg.element("text", [("x", n(left)), ("y", "48"), ("fill", "#555")],
                     text: "\(points.count) finished runs, \(frontierCount) on the \(perMethod ? "per-method frontiers" : "frontier")"
                         + (points.isEmpty ? " (no run has both metrics)" : "")
                         + (drawn.count < points.count
-                            ? "; \(drawn.count) markers drawn (one method's runs within \(Int(Self.overlapCell)) px share one)" : ""))
+                            ? "; \(drawn.count) markers drawn (one method's runs within \(Int(cell)) px share one)" : ""))
 
         // Grid, ticks and tick labels.
         var grid = ""
@@ -159,24 +159,31 @@ public struct ParetoPlot: Sendable {
 
     /// Above this many points, markers that would cover each other are thinned (see `drawnPoints`).
     public static let thinningThreshold = 2_000
-    /// The cell, in pixels, within which one method's off-frontier markers (9 px wide) are one.
-    static let overlapCell = 3.0
+    /// At most about this many markers are drawn (the frontier's come on top of it).
+    public static let markerBudget = 5_000
 
-    /// The points to draw, off-frontier first so the frontier is on top, each in run order. Up to
-    /// `thinningThreshold` points every one is drawn; beyond it (a sweep of 10k or 100k runs) an
-    /// off-frontier point is drawn only if no earlier point of its method falls in the same 3-px
-    /// cell: the picture is the same to the eye, but the page stays small instead of tens of MB
-    /// of markers nobody can tell apart. Frontier points are always drawn.
-    func drawnPoints(_ px: (Double) -> Double, _ py: (Double) -> Double) -> [Point] {
+    /// The points to draw, off-frontier first so the frontier is on top, each in run order, and
+    /// the cell (pixels) within which one method's off-frontier runs share a marker (0: none do).
+    /// Up to `thinningThreshold` points every one is drawn. Beyond it (a sweep of 10k or 100k
+    /// runs) an off-frontier point is drawn only if no earlier point of its method falls in its
+    /// cell: 3 px first (markers are 9 px wide, so the picture is the same to the eye), doubled
+    /// until the markers fit `markerBudget`, so the page stays a few hundred kB instead of tens of
+    /// MB. Frontier points are always drawn.
+    func drawnPoints(_ px: (Double) -> Double, _ py: (Double) -> Double) -> (points: [Point], cell: Double) {
         let ordered = points.sorted { ($0.onFrontier ? 1 : 0, $0.run) < ($1.onFrontier ? 1 : 0, $1.run) }
-        guard points.count > Self.thinningThreshold else { return ordered }
+        guard points.count > Self.thinningThreshold else { return (ordered, 0) }
         struct Cell: Hashable { var method: String; var column: Int; var row: Int }
-        var taken = Set<Cell>()
-        return ordered.filter { p in
-            if p.onFrontier { return true }
-            let cell = Cell(method: p.method, column: Int((px(p.x) / Self.overlapCell).rounded(.down)),
-                            row: Int((py(p.y) / Self.overlapCell).rounded(.down)))
-            return taken.insert(cell).inserted
+        let frontier = ordered.filter(\.onFrontier).count
+        var cell = 3.0
+        while true {
+            var taken = Set<Cell>()
+            let kept = ordered.filter { p in
+                if p.onFrontier { return true }
+                return taken.insert(Cell(method: p.method, column: Int((px(p.x) / cell).rounded(.down)),
+                                         row: Int((py(p.y) / cell).rounded(.down)))).inserted
+            }
+            if kept.count - frontier <= Self.markerBudget || cell >= 96 { return (kept, cell) }
+            cell *= 2
         }
     }
 
