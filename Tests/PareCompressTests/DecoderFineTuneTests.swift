@@ -115,6 +115,47 @@ import Testing
         #expect(result.notes.first?.hasPrefix("LoRA rank 2, alpha 4 on 2 layers: 288 trainable parameters") == true, "\(result.notes)")
     }
 
+    /// The adapters' gradients that the frozen pass forms from each layer's output gradient and
+    /// input equal the projections of the full weight gradient — dB = s·G·Aᵀ, dA = s·Bᵀ·G with
+    /// G = ∂L/∂W_eff (masked on a pruned layer) — with B away from zero, so both factors move;
+    /// the frozen pass forms no base gradient and gives the same loss.
+    @Test func loRAGradientsFromLayerOutputsEqualTheFullGradientsProjections() throws {
+        let paths = ["model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj"]
+        for prune in [false, true] {
+            var d = try Self.decoder()
+            if prune {
+                let m = try MagnitudePruning(settings: Settings(method: MagnitudePruning.name, values: ["amount": "0.5"]))
+                    .compress(Model(transformer: .decoder(d)), context: CompressionContext()).model
+                guard case .decoder(let p)? = m.transformer else { return }
+                d = p
+            }
+            var adapters = LoRAAdapters(d, paths: paths, rank: 2, alpha: 4, seed: 7)
+            var random = SeededRandom(seed: 3)
+            for p in paths {
+                for i in adapters.adapters[p]!.b.indices { adapters.adapters[p]!.b[i] = Float(random.nextDouble() - 0.5) / 10 }
+                #expect(adapters.adapters[p]!.masked == prune)
+            }
+            let merged = adapters.merged(d, sparse: false)
+            let full = try merged.gradients(tokens: Self.window)
+            let sums = LoRAAdapters.Gradients()
+            let frozen = try merged.gradients(tokens: Self.window, request: .frozen { adapters.accumulate($0, $1, $2, into: sums) })
+            #expect(frozen.loss == full.loss)
+            #expect(frozen.weights.isEmpty && frozen.biases.isEmpty && frozen.norms.isEmpty && frozen.embedding.count == 0)
+            for p in paths {
+                let x = adapters.adapters[p]!
+                var g = full.weights[p]!
+                for k in 0..<g.count { g.data[k] *= x.masked && x.base.data[k] == 0 ? 0 : 2 }   // s = alpha / rank = 2
+                let dB = matmul(g, Tensor(shape: [2, g.columns], data: x.a), transposeB: true)
+                let dA = matmul(Tensor(shape: [g.rows, 2], data: x.b), g, transposeA: true)
+                for (got, want) in [(sums.b[p]!, dB), (sums.a[p]!, dA)] {
+                    let peak = want.data.map(abs).max()!
+                    #expect(peak > 0)
+                    #expect(zip(got.data, want.data).allSatisfy { abs($0 - $1) <= 1e-4 * peak }, "\(p), pruned \(prune)")
+                }
+            }
+        }
+    }
+
     @Test func loRATrainsTheLossDownAndRefusesAFullRank() throws {
         let d = try Self.decoder()
         let (_, result) = try Self.tune(Model(transformer: .decoder(d)), ["steps": "25", "lr": "0.01", "lora_rank": "4"])

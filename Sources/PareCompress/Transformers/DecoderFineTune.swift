@@ -114,8 +114,14 @@ extension FineTune {
         var losses: [Double] = []
         let windows = text.windows
         for step in 1...steps {
-            let (sum, loss) = try trainer.batchGradients(adapters.merged(start, sparse: false), windows: windows, step: step)
-            adapters.step(gradients: sum, scale: 1 / Float(batch), adam: adam)
+            // The base is frozen: the pass forms only the adapters' gradients, from each adapted
+            // layer's output gradient and input, never a full [out, in] weight gradient.
+            let sums = LoRAAdapters.Gradients(), current = adapters
+            let (_, loss) = try trainer.batchGradients(adapters.merged(start, sparse: false), windows: windows, step: step,
+                                                       gradient: { decoder, window in
+                try decoder.gradients(tokens: window, request: .frozen { name, dY, x in current.accumulate(name, dY, x, into: sums) })
+            })
+            adapters.step(gradients: sums, scale: 1 / Float(batch), adam: adam)
             losses.append(loss)
             context.progress(Double(step) / Double(steps), "LoRA fine-tune loss \(String(format: "%.3f", loss))")
         }
@@ -131,17 +137,20 @@ extension FineTune {
     }
 }
 
-/// LoRA adapters of some Linear layers: W_eff = (W + s·B·A)⊙mask with s = alpha / rank.
+/// LoRA adapters of some Linear layers: W_eff = (W + s·B·A)⊙mask with s = alpha / rank, the
+/// mask being the frozen base's nonzeros (a pruned weight's zeros stay zero).
 struct LoRAAdapters {
     struct Adapter {
+        /// The frozen weight (decoded; shares its storage with a dense base).
         var base: Tensor
-        var mask: [Float]?
+        /// Whether the base holds zeros that the merged weight keeps.
+        var masked: Bool
         var a: [Float], b: [Float]
         var stateA: AdamState, stateB: AdamState
     }
     let rank: Int
     let scale: Float
-    private(set) var adapters: [String: Adapter] = [:]
+    var adapters: [String: Adapter] = [:]
     private(set) var maskedCount = 0
 
     init(_ decoder: CausalDecoder, paths: [String], rank: Int, alpha: Double, seed: UInt64) {
@@ -152,7 +161,7 @@ struct LoRAAdapters {
             let w = l.weight.decoded()
             let zeros = w.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
             maskedCount += zeros
-            adapters[path] = Adapter(base: w, mask: zeros > 0 ? w.data.map { $0 == 0 ? 0 : 1 } : nil,
+            adapters[path] = Adapter(base: w, masked: zeros > 0,
                                      a: Self.initialA(rows: rank, columns: w.columns, seed: seed &+ UInt64(i)),
                                      b: [Float](repeating: 0, count: w.rows * rank),
                                      stateA: AdamState(count: rank * w.columns), stateB: AdamState(count: w.rows * rank))
@@ -172,9 +181,11 @@ struct LoRAAdapters {
     func effective(_ x: Adapter) -> Tensor {
         let out = x.base.rows, inputs = x.base.columns
         var w = matmul(Tensor(shape: [out, rank], data: x.b), Tensor(shape: [rank, inputs], data: x.a))
-        for i in 0..<w.count {
-            w.data[i] = x.base.data[i] + scale * w.data[i]
-            if let mask = x.mask { w.data[i] *= mask[i] }
+        let s = scale
+        w.data.withUnsafeMutableBufferPointer { wp in
+            x.base.data.withUnsafeBufferPointer { base in
+                for i in 0..<wp.count { wp[i] = x.masked && base[i] == 0 ? 0 : base[i] + s * wp[i] }
+            }
         }
         return w
     }
@@ -185,25 +196,64 @@ struct LoRAAdapters {
         d.mapLinears { l in
             guard let x = adapters[l.name] else { return l }
             let w = effective(x)
-            return Linear(name: l.name, weight: sparse && x.mask != nil ? SparseEncoding.best(for: w) : DenseWeight(w), bias: l.bias)
+            return Linear(name: l.name, weight: sparse && x.masked ? SparseEncoding.best(for: w) : DenseWeight(w), bias: l.bias)
         }
         return d
     }
 
-    /// One Adam update of A and B from ∂L/∂W_eff: G = dW⊙mask, dB = s·G·Aᵀ, dA = s·Bᵀ·G.
-    mutating func step(gradients g: DecoderGradients, scale batchScale: Float, adam: Adam) {
+    /// ∂L/∂A and ∂L/∂B per adapter, summed over a batch's windows (a class: the backward pass
+    /// adds to it from inside `GradientRequest.linearOutputs`).
+    final class Gradients {
+        var a: [String: Tensor] = [:], b: [String: Tensor] = [:]
+    }
+
+    /// Adds one window's ∂L/∂A and ∂L/∂B of the adapter on `name` (if any) to `sums`, from the
+    /// layer's output gradient dY [T, out] and input X [T, in]. With G = ∂L/∂W_eff = (dYᵀ·X)⊙mask,
+    /// dB = s·G·Aᵀ and dA = s·Bᵀ·G; unmasked, G is never formed: dB = s·dYᵀ·(X·Aᵀ) and
+    /// dA = s·(dY·B)ᵀ·X, T·r·(in + out) multiply-adds instead of T·in·out.
+    func accumulate(_ name: String, _ dY: Tensor, _ input: Tensor, into sums: Gradients) {
+        guard let x = adapters[name] else { return }
+        let out = x.base.rows, inputs = x.base.columns
+        let a = Tensor(shape: [rank, inputs], data: x.a), b = Tensor(shape: [out, rank], data: x.b)
+        var dA: Tensor, dB: Tensor
+        if x.masked {
+            var g = matmul(dY, input, transposeA: true)
+            g.data.withUnsafeMutableBufferPointer { gp in
+                x.base.data.withUnsafeBufferPointer { base in
+                    for i in 0..<gp.count where base[i] == 0 { gp[i] = 0 }
+                }
+            }
+            dB = matmul(g, a, transposeB: true)
+            dA = matmul(b, g, transposeA: true)
+        } else {
+            dB = matmul(dY, matmul(input, a, transposeB: true), transposeA: true)
+            dA = matmul(matmul(dY, b), input, transposeA: true)
+        }
+        for i in 0..<dB.count { dB.data[i] *= scale }
+        for i in 0..<dA.count { dA.data[i] *= scale }
+        if let sum = sums.a.removeValue(forKey: name) { for i in 0..<dA.count { dA.data[i] += sum.data[i] } }
+        if let sum = sums.b.removeValue(forKey: name) { for i in 0..<dB.count { dB.data[i] += sum.data[i] } }
+        sums.a[name] = dA
+        sums.b[name] = dB
+    }
+
+    /// LoRAPrune's estimate of the adapted layer's ∂L/∂W from the adapters' own gradients:
+    /// ∂L/∂B·A + B·∂L/∂A − ∂L/∂B·∂L/∂A ([out, r]·[r, in] products only).
+    func estimatedWeightGradient(_ name: String, dA: Tensor, dB: Tensor) -> Tensor {
+        let x = adapters[name]!
+        let a = Tensor(shape: [rank, x.base.columns], data: x.a), b = Tensor(shape: [x.base.rows, rank], data: x.b)
+        var g = matmul(dB, a)
+        let bDA = matmul(b, dA), dBdA = matmul(dB, dA)
+        for i in 0..<g.count { g.data[i] += bDA.data[i] - dBdA.data[i] }
+        return g
+    }
+
+    /// One Adam update of every A and B from their summed gradients·`batchScale`.
+    mutating func step(gradients sums: Gradients, scale batchScale: Float, adam: Adam) {
         for name in Array(adapters.keys) {
             var x = adapters.removeValue(forKey: name)!
-            var gw = g.weights[name]!
-            for i in 0..<gw.count {
-                gw.data[i] *= batchScale * scale
-                if let mask = x.mask { gw.data[i] *= mask[i] }
-            }
-            let out = x.base.rows, inputs = x.base.columns
-            let dB = matmul(gw, Tensor(shape: [rank, inputs], data: x.a), transposeB: true)
-            let dA = matmul(Tensor(shape: [out, rank], data: x.b), gw, transposeA: true)
-            adam.step(&x.b, gradient: dB.data, state: &x.stateB)
-            adam.step(&x.a, gradient: dA.data, state: &x.stateA)
+            adam.step(&x.b, gradient: sums.b[name]!.data.map { $0 * batchScale }, state: &x.stateB)
+            adam.step(&x.a, gradient: sums.a[name]!.data.map { $0 * batchScale }, state: &x.stateA)
             adapters[name] = x
         }
     }

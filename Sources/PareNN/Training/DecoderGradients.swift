@@ -13,8 +13,41 @@ public struct DecoderGradients: Sendable {
     public var biases: [String: [Float]]
     /// By norm name (`model.layers.0.input_layernorm`, `model.norm`).
     public var norms: [String: [Float]]
-    /// [vocab, hidden].
+    /// [vocab, hidden]; [0, hidden] when the request leaves the embedding out.
     public var embedding: Tensor
+}
+
+/// Which parameter gradients a backward pass forms. The input gradient always flows through
+/// every layer; a gradient left out is never computed, so a LoRA step (every base parameter
+/// frozen) skips each Linear's [out, in] weight product and the vocabulary-sized head and
+/// embedding ones — a third of the pass's multiply-adds and most of its memory.
+public struct GradientRequest {
+    /// Every Linear's weight and bias gradient (`DecoderGradients.weights`, `.biases`).
+    public var linearWeights: Bool
+    /// Every RMSNorm's scale gradient (`DecoderGradients.norms`).
+    public var norms: Bool
+    /// The token embedding's (with a tied head's) gradient (`DecoderGradients.embedding`).
+    public var embedding: Bool
+    /// Called for every Linear the backward pass crosses with (its name, ∂L/∂Y [T, out], the
+    /// input it multiplies [T, in]): what a caller needs for the gradients of parameters of its
+    /// own that act through the layer (LoRA's factors: ∂L/∂W = ∂L/∂Yᵀ·X, never formed).
+    public var linearOutputs: ((_ name: String, _ dY: Tensor, _ input: Tensor) -> Void)?
+
+    public init(linearWeights: Bool = true, norms: Bool = true, embedding: Bool = true,
+                linearOutputs: ((String, Tensor, Tensor) -> Void)? = nil) {
+        self.linearWeights = linearWeights
+        self.norms = norms
+        self.embedding = embedding
+        self.linearOutputs = linearOutputs
+    }
+
+    /// Every parameter's gradient.
+    public static var all: GradientRequest { GradientRequest() }
+
+    /// No base parameter's gradient: only `linearOutputs` sees the pass (adapters of frozen layers).
+    public static func frozen(linearOutputs: @escaping (String, Tensor, Tensor) -> Void) -> GradientRequest {
+        GradientRequest(linearWeights: false, norms: false, embedding: false, linearOutputs: linearOutputs)
+    }
 }
 
 /// Why a decoder cannot be differentiated here.
@@ -34,8 +67,8 @@ extension CausalDecoder {
     /// intermediates when its backward pass comes (one more forward pass, about a third more
     /// work), so memory holds one block's activations (T²·heads attention probabilities, T·width
     /// projections) rather than every block's; without it all blocks' are kept.
-    public func gradients(tokens: [Int], checkpointing: Bool = true) throws -> DecoderGradients {
-        try gradients(tokens: tokens, checkpointing: checkpointing, logitLoss: { Self.nextTokenLoss($0, tokens) })
+    public func gradients(tokens: [Int], checkpointing: Bool = true, request: GradientRequest = .all) throws -> DecoderGradients {
+        try gradients(tokens: tokens, checkpointing: checkpointing, request: request, logitLoss: { Self.nextTokenLoss($0, tokens) })
     }
 
     /// The same reverse pass for any loss given on the logits: `logitLoss` maps the logits
@@ -44,7 +77,8 @@ extension CausalDecoder {
     /// may add a term on a block's output — its value and its gradient, injected into the
     /// backward pass where that block's output is (hidden-state matching). The result's `loss`
     /// is the sum of every term.
-    public func gradients(tokens: [Int], checkpointing: Bool = true,
+    /// `request` says which parameter gradients to form (all by default).
+    public func gradients(tokens: [Int], checkpointing: Bool = true, request: GradientRequest = .all,
                           logitLoss: (Tensor) throws -> (Double, Tensor),
                           hiddenLoss: (Int, Tensor) throws -> (Double, Tensor)? = { _, _ in nil }) throws -> DecoderGradients {
         guard tokens.count >= 2 else {
@@ -84,17 +118,21 @@ extension CausalDecoder {
 
         // Backward.
         var grads = DecoderGradients(loss: loss, weights: [:], biases: [:], norms: [:],
-                                     embedding: Tensor(zeros: [spec.vocabSize, spec.hiddenSize]))
-        let dHead = weightGradient(dLogits, final.y)
-        if lmHeadIsTied { addInPlace(&grads.embedding, dHead) } else { grads.weights[lmHead.name] = dHead }
-        if lmHead.bias != nil { grads.biases[lmHead.name] = biasGradient(dLogits) }
+                                     embedding: Tensor(zeros: [request.embedding ? spec.vocabSize : 0, spec.hiddenSize]))
+        if lmHeadIsTied ? request.embedding : request.linearWeights {
+            let dHead = weightGradient(dLogits, final.y)
+            if lmHeadIsTied { addInPlace(&grads.embedding, dHead) } else { grads.weights[lmHead.name] = dHead }
+            if lmHead.bias != nil { grads.biases[lmHead.name] = biasGradient(dLogits) }
+        }
+        if !lmHeadIsTied { request.linearOutputs?(lmHead.name, dLogits, final.y) }
         var (dx, dFinal) = final.backward(inputGradient(dLogits, head), finalNorm)
-        grads.norms[finalNorm.name] = dFinal
+        if request.norms { grads.norms[finalNorm.name] = dFinal }
         for i in layers.indices.reversed() {
             if let extra = injected[i] { addInPlace(&dx, extra) }
             let activations = checkpointing ? try BlockActivations.forward(layers[i], inputs[i], rotary: table).1 : saved[i]
-            dx = activations.backward(layers[i], dx, rotary: table, into: &grads)
+            dx = activations.backward(layers[i], dx, rotary: table, request: request, into: &grads)
         }
+        guard request.embedding else { return grads }
         grads.embedding.data.withUnsafeMutableBufferPointer { e in
             dx.data.withUnsafeBufferPointer { d in
                 let width = spec.hiddenSize
@@ -118,13 +156,14 @@ extension CausalDecoder {
                     let row = l.baseAddress! + t * vocab
                     var peak = -Float.infinity
                     for j in 0..<vocab { peak = max(peak, row[j]) }
+                    // exp once per logit, kept in the gradient row until the sum is known.
+                    let out = g.baseAddress! + t * vocab
                     var sum = 0.0
-                    for j in 0..<vocab { sum += Double(exp(row[j] - peak)) }
+                    for j in 0..<vocab { let e = exp(row[j] - peak); out[j] = e; sum += Double(e) }
                     let target = tokens[t + 1]
                     loss += log(sum) - Double(row[target] - peak)
-                    for j in 0..<vocab {
-                        g[t * vocab + j] = Float(Double(exp(row[j] - peak)) / sum / Double(targets))
-                    }
+                    let scale = 1 / (sum * Double(targets))
+                    for j in 0..<vocab { out[j] = Float(Double(out[j]) * scale) }
                     g[t * vocab + target] -= 1 / Float(targets)
                 }
             }
@@ -234,28 +273,29 @@ struct BlockActivations {
     }
 
     /// The gradient reaching the block's input from `dOut`; the parameters' gradients go into `grads`.
-    func backward(_ layer: DecoderLayer, _ dOut: Tensor, rotary: RotaryTable, into grads: inout DecoderGradients) -> Tensor {
+    func backward(_ layer: DecoderLayer, _ dOut: Tensor, rotary: RotaryTable, request: GradientRequest,
+                  into grads: inout DecoderGradients) -> Tensor {
         guard case .rms(let norm1) = layer.inputNorm, case .rms(let norm2) = layer.postAttentionNorm,
               case .gated(let mlp) = layer.mlp else { preconditionFailure("checked by forward") }
         let a = layer.attention
 
         // MLP: out = h + down(silu(gate(n2))·up(n2)).
-        let dHidden = linear(mlp.down, dOut, input: hidden, into: &grads)
+        let dHidden = linear(mlp.down, dOut, input: hidden, request, into: &grads)
         var dGate = gate, dUp = up
         for i in 0..<gate.count {
             let z = gate.data[i], s = 1 / (1 + exp(-z))
             dUp.data[i] = dHidden.data[i] * z * s
             dGate.data[i] = dHidden.data[i] * up.data[i] * s * (1 + z * (1 - s))
         }
-        var dN2 = linear(mlp.gate, dGate, input: postNorm.y, into: &grads)
-        addInPlace(&dN2, linear(mlp.up, dUp, input: postNorm.y, into: &grads))
+        var dN2 = linear(mlp.gate, dGate, input: postNorm.y, request, into: &grads)
+        addInPlace(&dN2, linear(mlp.up, dUp, input: postNorm.y, request, into: &grads))
         let (dhNorm, dw2) = postNorm.backward(dN2, norm2)
-        grads.norms[norm2.name] = dw2
+        if request.norms { grads.norms[norm2.name] = dw2 }
         var dh = dOut
         addInPlace(&dh, dhNorm)
 
         // Attention: h = x + o(attention(rope(q(n1)), rope(k(n1)), v(n1))).
-        let dContext = linear(a.output, dh, input: context, into: &grads)
+        let dContext = linear(a.output, dh, input: context, request, into: &grads)
         let rows = dh.rows, d = a.headDim, group = a.heads / a.kvHeads
         let scale = 1 / Float(d).squareRoot()
         var dq = Tensor(zeros: q.shape), dk = Tensor(zeros: k.shape), dv = Tensor(zeros: v.shape)
@@ -278,11 +318,11 @@ struct BlockActivations {
         // RoPE rotates each pair by its angle; its transpose rotates back.
         rotary.applyTransposed(to: &dq, heads: a.heads)
         rotary.applyTransposed(to: &dk, heads: a.kvHeads)
-        var dN1 = linear(a.query, dq, input: inputNorm.y, into: &grads)
-        addInPlace(&dN1, linear(a.key, dk, input: inputNorm.y, into: &grads))
-        addInPlace(&dN1, linear(a.value, dv, input: inputNorm.y, into: &grads))
+        var dN1 = linear(a.query, dq, input: inputNorm.y, request, into: &grads)
+        addInPlace(&dN1, linear(a.key, dk, input: inputNorm.y, request, into: &grads))
+        addInPlace(&dN1, linear(a.value, dv, input: inputNorm.y, request, into: &grads))
         let (dxNorm, dw1) = inputNorm.backward(dN1, norm1)
-        grads.norms[norm1.name] = dw1
+        if request.norms { grads.norms[norm1.name] = dw1 }
         var dx = dh
         addInPlace(&dx, dxNorm)
         return dx
@@ -296,9 +336,16 @@ struct BlockActivations {
 
     /// A Linear's weight (and bias) gradient from its output gradient, and the gradient of its
     /// input (straight through a dynamic layer's per-token quantization).
-    private func linear(_ l: Linear, _ dY: Tensor, input: Tensor, into grads: inout DecoderGradients) -> Tensor {
-        grads.weights[l.name] = weightGradient(dY, l.multipliedInput(input))
-        if l.bias != nil { grads.biases[l.name] = biasGradient(dY) }
+    private func linear(_ l: Linear, _ dY: Tensor, input: Tensor, _ request: GradientRequest,
+                        into grads: inout DecoderGradients) -> Tensor {
+        if request.linearWeights || request.linearOutputs != nil {
+            let x = l.multipliedInput(input)
+            if request.linearWeights {
+                grads.weights[l.name] = weightGradient(dY, x)
+                if l.bias != nil { grads.biases[l.name] = biasGradient(dY) }
+            }
+            request.linearOutputs?(l.name, dY, x)
+        }
         return inputGradient(dY, l.weight.decoded())
     }
 }
