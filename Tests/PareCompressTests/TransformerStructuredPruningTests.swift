@@ -242,6 +242,47 @@ import Testing
         _ = try expectHeadsMatchTheMaskedModel(d, headsPruned)
     }
 
+    /// LoRAPrune's criterion: the same Σ|W·Ĝ| with Ĝ estimated from rank-r adapters at their
+    /// initialisation (B = 0), where Ĝ = ∂L/∂B·A = s·G·AᵀA; computed here from the full mean
+    /// gradient G and PEFT's A drawn per layer from the seed (s = 1: alpha = rank), the channels
+    /// kept are the top half by that score.
+    @Test func loraImportanceRanksChannelsByTheGradientSeenThroughTheAdapters() throws {
+        let d = try Self.decoder()
+        let (pruned, result) = try Self.prune(d, ["target": "channels", "amount": "0.5", "importance": "lora", "lora_rank": "4"],
+                                              calibrate: true)
+        let kept = try expectChannelsMatchTheMaskedModel(d, pruned)
+        #expect(result.notes.contains { $0.contains("LoRAPrune") && $0.contains("rank-4") })
+        let windows = Self.windows().windows
+        var grads: [String: Tensor] = [:]
+        for w in windows {
+            for (name, t) in try d.gradients(tokens: w).weights {
+                let add = t.data.map { $0 / Float(windows.count) }
+                grads[name] = Tensor(shape: t.shape, data: grads[name].map { zip($0.data, add).map(+) } ?? add)
+            }
+        }
+        let order = d.layers.flatMap(\.linears).map(\.name)
+        func estimate(_ name: String) -> [Double] {
+            let g = grads[name]!
+            let a = Tensor(shape: [4, g.columns], data: LoRAAdapters.initialA(rows: 4, columns: g.columns, seed: UInt64(order.firstIndex(of: name)!)))
+            return matmul(matmul(g, a, transposeB: true), a).data.map(Double.init)
+        }
+        for b in 0..<2 {
+            guard case .gated(let m) = d.layers[b].mlp else { return }
+            let g = m.gate.weight.decoded(), u = m.up.weight.decoded(), w = m.down.weight.decoded()
+            let gg = estimate(m.gate.name), gu = estimate(m.up.name), gw = estimate(m.down.name)
+            var score = [Double](repeating: 0, count: 48)
+            for c in 0..<48 {
+                for j in 0..<32 {
+                    score[c] += abs(Double(g.data[c * 32 + j]) * gg[c * 32 + j]) + abs(Double(u.data[c * 32 + j]) * gu[c * 32 + j])
+                        + abs(Double(w.data[j * 48 + c]) * gw[j * 48 + c])
+                }
+            }
+            #expect(kept[b] == Array((0..<48).sorted { score[$0] > score[$1] }.prefix(24).sorted()), "block \(b)")
+        }
+        let (taylor, _) = try Self.prune(d, ["target": "channels", "amount": "0.5", "importance": "taylor"], calibrate: true)
+        #expect(try expectChannelsMatchTheMaskedModel(d, taylor) != kept, "a rank-4 view of the gradient ranks like the full one")
+    }
+
     // MARK: Blocks
 
     @Test func blockInfluenceOfAnIdentityBlockIsZero() throws {
@@ -317,6 +358,8 @@ import Testing
         try refused(["target": "heads", "importance": "taylor", "norm": "1"], "does not apply with importance=taylor")
         try refused(["target": "heads", "importance": "taylor"], "importance=taylor scores groups on calibration text")
         try refused(["target": "rows"], "target must be one of heads, channels, blocks")
+        try refused(["target": "heads", "lora_rank": "4"], "give importance=lora too")
+        try refused(["target": "heads", "importance": "lora", "lora_rank": "16"], calibrate: true, "is not below")
     }
 
     @Test func transformerSettingsOnAnMLPAndAnEncoderAreRefused() throws {

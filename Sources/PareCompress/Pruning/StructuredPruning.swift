@@ -50,7 +50,12 @@ public struct StructuredPruning: CompressionMethod {
         let importanceGiven = s.has("importance"), headsGiven = s.has("heads")
         let importance = T.Importance(rawValue: try s.string("importance", default: "weight", oneOf: T.Importance.allCases.map(\.rawValue))!)!
         let heads = T.HeadGrouping(rawValue: try s.string("heads", default: "groups", oneOf: T.HeadGrouping.allCases.map(\.rawValue))!)!
+        let loraRankGiven = s.has("lora_rank")
+        let loraRank = try s.int("lora_rank", default: 8, valid: ("1 or more", { $0 >= 1 }))!
         try s.finish()
+        if loraRankGiven && importance != .lora {
+            throw ConfigError("\(Self.name): lora_rank= sets the adapters of importance=lora (LoRAPrune); give importance=lora too, or leave it out.")
+        }
         guard let target else {
             if importanceGiven || headsGiven {
                 throw ConfigError("\(Self.name): importance= and heads= apply to transformers only, with target=heads|channels|blocks; an MLP's neurons are ranked by norm=.")
@@ -70,7 +75,8 @@ public struct StructuredPruning: CompressionMethod {
         if layers.names != nil {
             throw ConfigError("\(Self.name): target=\(target.rawValue) prunes every block alike, so one config.json describes the model; leave layers= out.")
         }
-        transformer = T.Options(target: target, amount: amount, importance: importance, norm: norm, heads: heads)
+        transformer = T.Options(target: target, amount: amount, importance: importance, norm: norm, heads: heads,
+                                loraRank: loraRank)
     }
 
     public var config: [String: ConfigValue] {
@@ -81,6 +87,7 @@ public struct StructuredPruning: CompressionMethod {
         if t.target != .blocks {
             c["importance"] = .string(t.importance.rawValue)
             if t.importance == .weight { c["norm"] = .string(norm.rawValue) }
+            if t.importance == .lora { c["lora_rank"] = .int(t.loraRank) }
         }
         if t.target == .heads { c["heads"] = .string(t.heads.rawValue) }
         return c

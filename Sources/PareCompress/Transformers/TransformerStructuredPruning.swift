@@ -18,10 +18,12 @@ import PareTensor
 /// block by block: each block is ranked on the inputs the already pruned blocks produce; or
 /// `importance=taylor` (LLM-Pruner's first-order term Σ|W_ij·∂L/∂W_ij| over the group's weights,
 /// ∂L/∂W the gradient of the mean next-token loss over the calibration windows, on the
-/// unpruned model).
+/// unpruned model); or `importance=lora` (LoRAPrune's criterion: the same Σ|W_ij·Ĝ_ij| with Ĝ
+/// estimated from rank-`lora_rank` LoRA adapters' gradients alone, no full weight gradient —
+/// see `loraGradientEstimates`).
 public enum TransformerStructuredPruning {
     public enum Target: String, Sendable, CaseIterable { case heads, channels, blocks }
-    public enum Importance: String, Sendable, CaseIterable { case weight, activation, taylor }
+    public enum Importance: String, Sendable, CaseIterable { case weight, activation, taylor, lora }
     /// Under grouped-query attention: remove whole KV groups, or query heads within each group.
     public enum HeadGrouping: String, Sendable, CaseIterable { case groups, within }
 
@@ -32,9 +34,12 @@ public enum TransformerStructuredPruning {
         public var importance: Importance
         public var norm: StructuredPruning.Norm
         public var heads: HeadGrouping
+        /// importance=lora: the adapters' rank.
+        public var loraRank: Int
 
         public init(target: Target, amount: Double, importance: Importance = .weight,
-                    norm: StructuredPruning.Norm = .l2, heads: HeadGrouping = .groups) {
+                    norm: StructuredPruning.Norm = .l2, heads: HeadGrouping = .groups, loraRank: Int = 8) {
+            self.loraRank = loraRank
             self.target = target
             self.amount = amount
             self.importance = importance
@@ -98,6 +103,12 @@ public enum TransformerStructuredPruning {
         }
         let indices = model.layers.indices.filter { model.layers[$0].name != "lm_head" }
         try Pruning.checkPrunable(model, layers: indices, method: method, keepsQuantization: false)
+        if options.importance == .lora, options.target != .blocks,
+           let narrow = decoder.layers.flatMap(\.linears).first(where: { options.loraRank >= min($0.inFeatures, $0.outFeatures) }) {
+            // The layer's own name only: a path's dots would read as sentence ends.
+            let layer = narrow.name.split(separator: ".").last.map(String.init) ?? narrow.name
+            throw ConfigError("\(method): lora_rank=\(options.loraRank) is not below \(min(narrow.inFeatures, narrow.outFeatures)), the smaller side of the blocks' \(layer), so the adapter would not be low-rank; use a smaller rank.")
+        }
         return decoder
     }
 
@@ -149,6 +160,7 @@ public enum TransformerStructuredPruning {
         case .weight: "L\(options.norm.rawValue) weight norm"
         case .activation: "activation-aware Σ|W|·‖X‖"
         case .taylor: "first-order Taylor Σ|W·∂L/∂W|"
+        case .lora: "LoRAPrune Σ|W·Ĝ|, Ĝ from rank-\(options.loraRank) LoRA gradients"
         }
     }
 
@@ -245,8 +257,11 @@ public enum TransformerStructuredPruning {
         if options.importance == .weight {
             return decoder.layers.map { plan($0, options: options, removing: k, inputNorms: nil, outputInputNorms: nil) }
         }
-        if options.importance == .taylor {
-            let gradients = try lossGradients(decoder, windows: context.calibrationText!, progress: context.progress)
+        if options.importance == .taylor || options.importance == .lora {
+            let gradients = options.importance == .taylor
+                ? try lossGradients(decoder, windows: context.calibrationText!, progress: context.progress)
+                : try loraGradientEstimates(decoder, rank: options.loraRank, seed: context.seed,
+                                            windows: context.calibrationText!, progress: context.progress)
             return decoder.layers.map { plan($0, options: options, removing: k, inputNorms: nil, outputInputNorms: nil,
                                              gradients: gradients) }
         }
@@ -293,6 +308,35 @@ public enum TransformerStructuredPruning {
         }
         let n = Float(max(windows.windows.count, 1))
         return sum.mapValues { t in Tensor(shape: t.shape, data: t.data.map { $0 / n }) }
+    }
+
+    /// LoRAPrune's (Zhang et al., 2023) estimate of ∂L/∂W from LoRA alone: with adapters
+    /// W + s·B·A on every Linear of the blocks, Ĝ = ∂L/∂B·A + B·∂L/∂A − ∂L/∂B·∂L/∂A, which needs
+    /// only the rank-r gradients (the frozen pass never forms an [out, in] gradient). The
+    /// adapters are taken at LoRA's initialisation (A as PEFT draws it from the run's seed, B = 0),
+    /// where the last two terms vanish and Ĝ = s·∂L/∂W·AᵀA: the gradient seen through A's r input
+    /// directions. Averaged over the calibration windows, on the unpruned model; the adapters
+    /// only measure and are not kept (recovery is a `+finetune` stage).
+    static func loraGradientEstimates(_ decoder: CausalDecoder, rank: Int, seed: UInt64, windows: TextWindows,
+                                      progress: (Double, String) -> Void) throws -> [String: Tensor] {
+        let linears = decoder.layers.flatMap(\.linears)   // every rank below each side: checked by validate
+        let adapters = LoRAAdapters(decoder, paths: linears.map(\.name), rank: rank, alpha: Double(rank), seed: seed)
+        let sums = LoRAAdapters.Gradients()
+        for (i, window) in windows.windows.enumerated() {
+            do {
+                _ = try decoder.gradients(tokens: window, request: .frozen { adapters.accumulate($0, $1, $2, into: sums) })
+            } catch let error as DecoderGradientError {
+                throw ConfigError("\(method): importance=lora needs the loss gradient, but \(error.description).")
+            }
+            progress(Double(i + 1) / Double(windows.windows.count), "LoRA gradients")
+        }
+        let n = Float(max(windows.windows.count, 1))
+        func mean(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, data: t.data.map { $0 / n }) }
+        var estimates: [String: Tensor] = [:]
+        for l in linears {
+            estimates[l.name] = adapters.estimatedWeightGradient(l.name, dA: mean(sums.a[l.name]!), dB: mean(sums.b[l.name]!))
+        }
+        return estimates
     }
 
     private static func addScaled(_ a: inout Tensor, _ b: Tensor) {
@@ -496,7 +540,7 @@ struct GroupScore {
     func value(_ options: TransformerStructuredPruning.Options) -> Double {
         switch options.importance {
         case .activation: return activation
-        case .taylor: return taylor
+        case .taylor, .lora: return taylor
         case .weight:
             switch options.norm {
             case .l1: return sumAbs
