@@ -143,8 +143,9 @@ private func measureReadBandwidth() -> (one: Double, two: Double) {
     return (bytes / one.best, bytes / two.best)
 }
 
-/// The 2-thread fp32 GEMM rate in GFLOP/s at 1024³ in the Linear layout, as `pare-bench gemm` measures it.
-private func measureGemmRate() -> Double {
+/// The fp32 GEMM rate in GFLOP/s at 1024³ in the Linear layout on `gemmThreadCount` threads, as
+/// `pare-bench gemm` measures it (the ceiling prefill and training are compared with).
+func measureGemmRate() -> Double {
     let n = 1024
     let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
     var c = [Float](repeating: 0, count: n * n)

@@ -23,6 +23,8 @@ let benchmarks: [(name: String, about: String, run: ([String]) -> Void)] = [
      { runDecodeBenchmark(arguments: $0) }),
     ("llm", "SmolLM2 decode and prefill tok/s as fp32, int8, int4, pruned and structured-pruned, 1 and 2 threads [--help]",
      { runLLMBenchmark(arguments: $0) }),
+    ("train", "decoder training tokens/s (gradient pass, full and LoRA fine-tune steps) vs the GEMM rate, peak memory [--help]",
+     { runTrainBenchmark(arguments: $0) }),
 ]
 
 let args = Array(CommandLine.arguments.dropFirst())
