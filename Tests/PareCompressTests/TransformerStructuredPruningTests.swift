@@ -222,17 +222,7 @@ import Testing
             }
         }
         for b in 0..<2 {
-            guard case .gated(let m) = d.layers[b].mlp else { return }
-            let g = m.gate.weight.decoded(), u = m.up.weight.decoded(), w = m.down.weight.decoded()
-            let gg = grads[m.gate.name]!, gu = grads[m.up.name]!, gw = grads[m.down.name]!
-            var score = [Double](repeating: 0, count: 48)
-            for c in 0..<48 {
-                for j in 0..<32 {
-                    score[c] += abs(Double(g.data[c * 32 + j]) * gg[c * 32 + j]) + abs(Double(u.data[c * 32 + j]) * gu[c * 32 + j])
-                        + abs(Double(w.data[j * 48 + c]) * gw[j * 48 + c])
-                }
-            }
-            #expect(kept[b] == Array((0..<48).sorted { score[$0] > score[$1] }.prefix(24).sorted()), "block \(b)")
+            #expect(kept[b] == Self.topHalfByTaylorScore(d, block: b) { grads[$0]! }, "block \(b)")
         }
         let (byWeight, _) = try Self.prune(d, ["target": "channels", "amount": "0.5"])
         #expect(try expectChannelsMatchTheMaskedModel(d, byWeight)[0] != kept[0])
@@ -267,20 +257,27 @@ import Testing
             return matmul(matmul(g, a, transposeB: true), a).data.map(Double.init)
         }
         for b in 0..<2 {
-            guard case .gated(let m) = d.layers[b].mlp else { return }
-            let g = m.gate.weight.decoded(), u = m.up.weight.decoded(), w = m.down.weight.decoded()
-            let gg = estimate(m.gate.name), gu = estimate(m.up.name), gw = estimate(m.down.name)
-            var score = [Double](repeating: 0, count: 48)
-            for c in 0..<48 {
-                for j in 0..<32 {
-                    score[c] += abs(Double(g.data[c * 32 + j]) * gg[c * 32 + j]) + abs(Double(u.data[c * 32 + j]) * gu[c * 32 + j])
-                        + abs(Double(w.data[j * 48 + c]) * gw[j * 48 + c])
-                }
-            }
-            #expect(kept[b] == Array((0..<48).sorted { score[$0] > score[$1] }.prefix(24).sorted()), "block \(b)")
+            #expect(kept[b] == Self.topHalfByTaylorScore(d, block: b) { estimate($0) }, "block \(b)")
         }
         let (taylor, _) = try Self.prune(d, ["target": "channels", "amount": "0.5", "importance": "taylor"], calibrate: true)
         #expect(try expectChannelsMatchTheMaskedModel(d, taylor) != kept, "a rank-4 view of the gradient ranks like the full one")
+    }
+
+    /// The top half of block `block`'s 48 channels by Σ|W·Ĝ| over the channel's gate/up rows and
+    /// down column (hidden 32), with Ĝ of each Linear given by `gradient` (the full one for
+    /// Taylor, the adapters' estimate for LoRAPrune).
+    static func topHalfByTaylorScore(_ d: CausalDecoder, block b: Int, gradient: (String) -> [Double]) -> [Int] {
+        guard case .gated(let m) = d.layers[b].mlp else { return [] }
+        let g = m.gate.weight.decoded(), u = m.up.weight.decoded(), w = m.down.weight.decoded()
+        let gg = gradient(m.gate.name), gu = gradient(m.up.name), gw = gradient(m.down.name)
+        var score = [Double](repeating: 0, count: 48)
+        for c in 0..<48 {
+            for j in 0..<32 {
+                score[c] += abs(Double(g.data[c * 32 + j]) * gg[c * 32 + j]) + abs(Double(u.data[c * 32 + j]) * gu[c * 32 + j])
+                    + abs(Double(w.data[j * 48 + c]) * gw[j * 48 + c])
+            }
+        }
+        return Array((0..<48).sorted { score[$0] > score[$1] }.prefix(24).sorted())
     }
 
     // MARK: Blocks
