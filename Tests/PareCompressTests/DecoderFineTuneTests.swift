@@ -141,6 +141,19 @@ import Testing
             let frozen = try merged.gradients(tokens: Self.window, request: .frozen { adapters.accumulate($0, $1, $2, into: sums) })
             #expect(frozen.loss == full.loss)
             #expect(frozen.weights.isEmpty && frozen.biases.isEmpty && frozen.norms.isEmpty && frozen.embedding.count == 0)
+            // A step's decoder merges each adapted layer only while a pass uses it: the same loss
+            // and adapter gradients, and its forward (x·Wᵀ + s·(x·Aᵀ)·Bᵀ when unmasked) is the merged one's.
+            let training = adapters.training(d), lazySums = LoRAAdapters.Gradients()
+            let lazy = try training.gradients(tokens: Self.window, request: .frozen { adapters.accumulate($0, $1, $2, into: lazySums) })
+            #expect(lazy.loss == frozen.loss)
+            for p in paths {
+                #expect(lazySums.a[p]!.data == sums.a[p]!.data && lazySums.b[p]!.data == sums.b[p]!.data)
+                let lazyLayer = training.linears.first { $0.name == p }!.weight, mergedLayer = merged.linears.first { $0.name == p }!.weight
+                let x = Tensor(shape: [3, lazyLayer.inFeatures], data: (0..<3 * lazyLayer.inFeatures).map { _ in Float(random.nextDouble() - 0.5) })
+                let got = lazyLayer.forward(x), want = mergedLayer.forward(x)
+                let peak = want.data.map(abs).max()!
+                #expect(zip(got.data, want.data).allSatisfy { abs($0 - $1) <= 1e-5 * peak }, "\(p), pruned \(prune)")
+            }
             for p in paths {
                 let x = adapters.adapters[p]!
                 var g = full.weights[p]!

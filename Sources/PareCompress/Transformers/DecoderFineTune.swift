@@ -117,7 +117,7 @@ extension FineTune {
             // The base is frozen: the pass forms only the adapters' gradients, from each adapted
             // layer's output gradient and input, never a full [out, in] weight gradient.
             let sums = LoRAAdapters.Gradients(), current = adapters
-            let (_, loss) = try trainer.batchGradients(adapters.merged(start, sparse: false), windows: windows, step: step,
+            let (_, loss) = try trainer.batchGradients(adapters.training(start), windows: windows, step: step,
                                                        gradient: { decoder, window in
                 try decoder.gradients(tokens: window, request: .frozen { name, dY, x in current.accumulate(name, dY, x, into: sums) })
             })
@@ -178,10 +178,9 @@ struct LoRAAdapters {
     var parameterCount: Int { adapters.values.reduce(0) { $0 + $1.a.count + $1.b.count } }
 
     /// (W + s·B·A)⊙mask of one adapter.
-    func effective(_ x: Adapter) -> Tensor {
+    static func effective(_ x: Adapter, rank: Int, scale s: Float) -> Tensor {
         let out = x.base.rows, inputs = x.base.columns
         var w = matmul(Tensor(shape: [out, rank], data: x.b), Tensor(shape: [rank, inputs], data: x.a))
-        let s = scale
         w.data.withUnsafeMutableBufferPointer { wp in
             x.base.data.withUnsafeBufferPointer { base in
                 for i in 0..<wp.count { wp[i] = x.masked && base[i] == 0 ? 0 : base[i] + s * wp[i] }
@@ -195,8 +194,19 @@ struct LoRAAdapters {
         var d = decoder
         d.mapLinears { l in
             guard let x = adapters[l.name] else { return l }
-            let w = effective(x)
+            let w = Self.effective(x, rank: rank, scale: scale)
             return Linear(name: l.name, weight: sparse && x.masked ? SparseEncoding.best(for: w) : DenseWeight(w), bias: l.bias)
+        }
+        return d
+    }
+
+    /// The decoder a training step runs: each adapted layer's weight merged only while a pass
+    /// uses it (`LoRATrainingWeight`), the frozen base shared, not copied.
+    func training(_ decoder: CausalDecoder) -> CausalDecoder {
+        var d = decoder
+        d.mapLinears { l in
+            guard let x = adapters[l.name] else { return l }
+            return Linear(name: l.name, weight: LoRATrainingWeight(x, rank: rank, scale: scale), bias: l.bias)
         }
         return d
     }
