@@ -216,12 +216,14 @@ public enum Pipeline {
     /// Every stage's method, configured; a bad setting names its stage.
     static func makeMethods(_ spec: PipelineSpec) throws -> [any CompressionMethod] {
         guard !spec.stages.isEmpty else { throw PareError("a pipeline needs at least one stage.") }
-        do { try StageOrder.check(spec.stages.map(\.method)) }
-        catch { throw PareError("pipeline \(spec.name): \(error)") }
-        return try spec.stages.enumerated().map { i, stage in
+        let methods = try spec.stages.enumerated().map { i, stage in
             do { return try Methods.make(stage.method, settings: stage.settings) }
             catch where spec.isPipeline { throw PareError("stage \(i + 1) of \(spec.name): \(error)") }
         }
+        let loraStages = Set(methods.indices.filter { ((methods[$0] as? FineTune)?.loraRank ?? 0) > 0 })
+        do { try StageOrder.check(spec.stages.map(\.method), loraStages: loraStages) }
+        catch { throw PareError("pipeline \(spec.name): \(error)") }
+        return methods
     }
 
     static func checkLayers(_ spec: PipelineSpec, in model: Model) throws {

@@ -12,11 +12,17 @@ public enum StageOrder {
     static let quantizers: Set<String> = [QuantWeight.name, QuantGPTQ.name, QuantStatic.name, QuantDynamic.name, QuantSmooth.name, QuantQAT.name]
     static let pruners: Set<String> = Set(PruningMethods.all.map { $0.name })
 
-    /// A ConfigError naming the first stage that cannot follow an earlier one.
-    public static func check(_ methods: [String]) throws {
+    /// A ConfigError naming the first stage that cannot follow an earlier one. `loraStages` are
+    /// the finetune stages that train LoRA adapters only: those may follow a weight-only
+    /// quantization, whose codes they leave as they are (QLoRA).
+    public static func check(_ methods: [String], loraStages: Set<Int> = []) throws {
         var quantizedBy: String? = nil
         for (i, method) in methods.enumerated() {
-            if method == FineTune.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
+            if method == FineTune.name, loraStages.contains(i), let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
+                if !weightOnlyQuantizers.contains(earlier) {
+                    throw ConfigError("stage \(i + 1) (finetune with lora_rank) cannot follow \(earlier): LoRA trains beside weight-only quantized layers (quant-weight, quant-gptq, quant-awq), not beside \(earlier)'s; fine-tune first (e.g. finetune+\(earlier)).")
+                }
+            } else if method == FineTune.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
                 throw ConfigError("stage \(i + 1) (finetune) cannot follow \(earlier): its layers no longer hold float weights to train; fine-tune first (e.g. finetune+\(earlier)).")
             }
             if method == QuantQAT.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {

@@ -72,6 +72,10 @@ import Testing
             #expect(error.description.contains("fine-tune before quantizing"))
         }
         #expect(throws: ConfigError.self) { try StageOrder.check([QuantGPTQ.name, FineTune.name]) }
+        // LoRA may follow a weight-only quantizer (its codes stay), not an activation one.
+        try StageOrder.check([QuantGPTQ.name, FineTune.name], loraStages: [1])
+        #expect(throws: ConfigError.self) { try StageOrder.check([QuantDynamic.name, FineTune.name], loraStages: [1]) }
+        #expect(throws: ConfigError.self) { try StageOrder.check([LowRankSVD.name, FineTune.name], loraStages: [1]) }
         #expect(throws: ConfigError.self) { try StageOrder.check([LowRankSVD.name, FineTune.name]) }
         try StageOrder.check([WandaPruning.name, FineTune.name, QuantGPTQ.name])
         for bad in [["steps": "0"], ["lr": "-1"], ["batch": "x"], ["epochs": "2"]] {
@@ -166,6 +170,35 @@ import Testing
                     #expect(zip(got.data, want.data).allSatisfy { abs($0 - $1) <= 1e-4 * peak }, "\(p), pruned \(prune)")
                 }
             }
+        }
+    }
+
+    /// QLoRA's case: LoRA on a weight-only quantized decoder keeps every code exactly and stores
+    /// the adapters beside each adapted layer (`LoRAAdaptedWeight`), executed next to the
+    /// quantized kernel; the loss falls as on a float base.
+    @Test func loRABesideAQuantizedBaseKeepsItsCodes() throws {
+        let quantized = try QuantWeight(settings: Settings(method: QuantWeight.name, values: ["bits": "4", "granularity": "group", "group_size": "16"]))
+            .compress(Model(transformer: .decoder(try Self.decoder())), context: CompressionContext()).model
+        guard case .decoder(let before)? = quantized.transformer else { return }
+        let (tuned, result) = try Self.tune(quantized, ["steps": "25", "lr": "0.01", "lora_rank": "4"])
+        #expect(result.curves.last!.value < 0.9 * result.curves.first!.value, "\(result.curves.map(\.value))")
+        #expect(result.notes.first?.contains("kept beside the quantized weights") == true, "\(result.notes)")
+        for (old, new) in zip(before.linears, tuned.linears) where old.name.contains(".layers.") {
+            guard let lora = new.weight as? LoRAAdaptedWeight else { Issue.record("\(new.name) is \(new.weight.encodingName)"); continue }
+            #expect(lora.base.encoded() == old.weight.encoded(), "\(old.name)'s codes moved")
+            #expect(lora.rank == 4 && lora.b.data.contains { $0 != 0 })
+        }
+        #expect(tuned.embedTokens.weight == before.embedTokens.weight)
+        // The stored model is its own: each adapted layer holds its base's bytes plus r(in + out) floats.
+        let extra = tuned.linears.reduce(0) { $0 + $1.weight.encoded().payload.count } - before.linears.reduce(0) { $0 + $1.weight.encoded().payload.count }
+        #expect(extra == 4 * Int(result.extraMetrics["lora_parameters"]!))
+        // Full fine-tuning of the same model is still refused, and says LoRA would train beside it.
+        let full = try FineTune(settings: Settings(method: FineTune.name, values: [:]))
+        do {
+            try full.validate(quantized, context: CompressionContext(trainingText: Self.text([Self.window])))
+            Issue.record("fully fine-tuned a quantized model")
+        } catch let error as ConfigError {
+            #expect(error.description.contains("lora_rank"))
         }
     }
 

@@ -110,6 +110,41 @@ import Testing
         #expect(method.config["teacher"] == .string("generate") && method.config["max_new_tokens"] == .int(3))
     }
 
+    /// White-box distillation (mode=logits, on --train text) answers --test prompts like the
+    /// black-box modes: a student that is the teacher (every block copied, a vanishing step)
+    /// agrees with the base model's own answers on every prompt; those answers are cached, so a
+    /// rerun generates none; the baseline records task_accuracy and no agreement.
+    @Test func whiteBoxStudentsAreScoredOnTestPromptsAgainstTheBaseModelsAnswers() throws {
+        let tokenizer = try Self.tokenizer()
+        let base = try TransformerStructuredPruningTests.decoder()
+        let model = Model(transformer: .decoder(base))
+        var context = Self.context(tokenizer, cache: MemoryTeacherCache())
+        let cache = MemoryTeacherCache()
+        context.teacherCache = { _ in cache }
+        let windows = Self.train.items.map { tokenizer.encode($0.prompt + " " + $0.label!, addSpecialTokens: true, maxLength: nil) }
+        context.trainingText = TextWindows(spec: TextSpec(path: "train.txt", tokens: windows.reduce(0) { $0 + $1.count }, context: windows.map(\.count).max()!),
+                                           windows: windows)
+        context.trainingPrompts = nil
+        let method = try DecoderDistillTests.method(["student": "layers:2", "steps": "1", "lr": "1e-12", "max_new_tokens": "3"])
+        let result = try method.compress(model, context: context)
+        // The student's answers are the base model's, so it agrees wherever an answer can agree
+        // with itself (a random model's answer may name no choice, and then agrees with nothing).
+        let selfAgreeing = try Self.test.items.filter { item in
+            let ids = tokenizer.encode(item.prompt, addSpecialTokens: true, maxLength: nil)
+            let answer = AnswerMatching.answer(tokenizer.decode(try base.greedyContinuation(of: ids, maxNewTokens: 3, stop: tokenizer.eosID),
+                                                                skipSpecialTokens: true), afterAnswerMarker: false)
+            return AnswerMatching.agrees(answer, teacher: answer, choices: item.choices)
+        }.count
+        #expect(result.extraMetrics["teacher_agreement"] == Double(selfAgreeing) / Double(Self.test.items.count), "\(result.extraMetrics)")
+        #expect(result.extraMetrics["task_accuracy"] != nil && result.extraMetrics["teacher_response_nll"] != nil)
+        #expect(cache.count == Self.test.items.count)
+        _ = try method.compress(model, context: context)
+        #expect(cache.count == Self.test.items.count, "a rerun generates no answer again")
+        #expect(method.config["max_new_tokens"] == .int(3))
+        let baseline = try method.decoder!.baseline!.compress(model, context: context)
+        #expect(baseline.extraMetrics["task_accuracy"] != nil && baseline.extraMetrics["teacher_agreement"] == nil)
+    }
+
     @Test func aResponseThatDoesNotFitTheContextIsRefusedBeforeAnythingIsCached() throws {
         let scripts = try TeacherScripts()
         defer { scripts.remove() }
@@ -143,7 +178,7 @@ import Testing
         refused(["mode": "instruction", "alpha": "0.5"], ["alpha", "mode=logits"])
         refused(["mode": "instruction", "shots": "2"], ["shots", "mode=icl"])
         refused(["mode": "icl", "rationale_weight": "2"], ["rationale_weight", "mode=cot"])
-        refused(["max_new_tokens": "3"], ["max_new_tokens", "mode=instruction"])
+        refused(["shots": "3"], ["shots", "mode=instruction"])
         refused(["mode": "instruction", "teacher_cmd": "/nonexistent/teacher"], ["does not exist"])
         refused(["mode": "chat"], ["mode"])
     }

@@ -44,6 +44,34 @@ import PareTestSupport
         #expect(field("train_dataset_hash") != .null && field("train_dataset_hash") != field("test_dataset_hash"))
     }
 
+    /// quant-gptq+finetune with lora_rank (QLoRA): the stored run reloads with every adapted
+    /// layer still holding the GPTQ stage's codes byte for byte, its adapters beside them, and
+    /// the recorded size counting both; the perplexity is the adapted model's.
+    @Test func loRAAfterGPTQStoresTheAdaptersBesideTheCodes() throws {
+        let model = try TinyTransformers.llama(in: folder.appending(path: UUID().uuidString)).path
+        let text = try TinyTransformers.text(in: folder).path
+        let store = try Store(path: folder.appending(path: "pare-\(UUID().uuidString).sqlite").path, create: true)
+        let request = RecordRequest(modelPath: model, trainPath: "text:\(text),tokens=96,context=24",
+                                    testPath: "text:\(text),tokens=200,context=40", calibrationPath: "text:\(text),samples=4,context=24",
+                                    method: "quant-gptq+finetune",
+                                    settings: ["quant.bits": "4", "finetune.steps": "4", "finetune.lr": "0.003", "finetune.lora_rank": "2"],
+                                    measureSpeed: false)
+        let spec = try PipelineSpec.parse(method: request.method, settings: request.settings)
+        let ids = try Pipeline.record(try Pipeline.prepare(request, spec: spec), store: store)
+        let (quantized, _) = try StoredModel.loadTransformer(run: ids[0], from: store)
+        let (tuned, _) = try StoredModel.loadTransformer(run: ids[1], from: store)
+        var adapterBytes = 0
+        for (q, t) in zip(quantized.transformer!.linears, tuned.transformer!.linears) where q.name.contains(".layers.") {
+            guard let lora = t.weight as? LoRAAdaptedWeight else { Issue.record("\(t.name) is \(t.weight.encodingName)"); continue }
+            #expect(lora.base.encoded() == q.weight.encoded(), "\(q.name)")
+            adapterBytes += t.weight.encoded().payload.count - q.weight.encoded().payload.count
+        }
+        #expect(adapterBytes > 0)
+        let before = try store.finalMetrics(run: ids[0]), after = try store.finalMetrics(run: ids[1])
+        #expect(after["size_bytes"] == before["size_bytes"].map { $0 + Double(adapterBytes) })
+        #expect(after["perplexity"] != before["perplexity"])
+    }
+
     @Test func aDecodersTrainingDataMustBeText() throws {
         let model = try TinyTransformers.llama(in: folder.appending(path: UUID().uuidString)).path
         let text = try TinyTransformers.text(in: folder).path

@@ -92,6 +92,7 @@ struct GGUFTensorEncoder {
         case let q as QuantizedWeight:
             return "int\(q.bits) \(q.params.format.scheme.rawValue) \(q.params.granularity)"
         case is LowRankWeight: return "low-rank factors (multiplied out)"
+        case let l as LoRAAdaptedWeight: return "\(describe(l.base)) with rank-\(l.rank) LoRA adapters (merged to dense)"
         default: return "\(type(of: weight).encodingName) (decoded to dense)"
         }
     }

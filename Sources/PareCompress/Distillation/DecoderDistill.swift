@@ -138,9 +138,12 @@ public struct DecoderDistill: Sendable {
             try s.finish()
             return
         }
-        if let given = ["teacher_cmd", "teacher_timeout", "max_new_tokens", "shots", "rationale_weight"].first(where: settings.has) {
+        if let given = ["teacher_cmd", "teacher_timeout", "shots", "rationale_weight"].first(where: settings.has) {
             throw ConfigError("\(name): '\(given)' is for black-box distillation from a teacher's text; set mode=instruction, icl or cot (mode=logits distils the base model's logits).")
         }
+        // Bounds the answers generated on --test prompts: (the student's, and the base model's
+        // that it is compared with).
+        maxNewTokens = try s.int("max_new_tokens", default: Self.defaultMaxNewTokens, valid: ("at least 1", { $0 >= 1 }))!
         if role == .baseline {
             if let given = Self.teacherKeys.first(where: { settings.has($0) }) {
                 throw ConfigError("\(name): role=baseline trains the student alone on the next tokens, so it takes no teacher setting like '\(given)'.")
@@ -260,6 +263,7 @@ public struct DecoderDistill: Sendable {
             if mode == .cot { c["rationale_weight"] = .double(rationaleWeight) }
             return c
         }
+        if maxNewTokens != Self.defaultMaxNewTokens { c["max_new_tokens"] = .int(maxNewTokens) }
         guard role == .distill else { return c }
         c["temperature"] = .double(temperature)
         c["kl"] = .string(divergence.rawValue)

@@ -69,9 +69,37 @@ extension DecoderDistill {
             kl = 0; ce = 0; feature = 0
             projectionGradients = projections.map { [Float](repeating: 0, count: $0.value.count) }
         })
+        var metrics = ["train_tokens": Double(trainer.tokens(text))]
+        if let test = context.testPrompts {
+            metrics.merge(try taskMetrics(outcome.decoder, teacher: teacher, test: test, context: context)) { $1 }
+        }
         return CompressionResult(model: Model(transformer: .decoder(outcome.decoder)),
                                  notes: notes(teacher: teacher, student: outcome.decoder, curves: curves, windows: text.windows),
-                                 extraMetrics: ["train_tokens": Double(trainer.tokens(text))], curves: curves)
+                                 extraMetrics: metrics, curves: curves)
+    }
+
+    /// On `--test prompts:`, the white-box student is measured as the black-box ones are
+    /// (`evaluate`: task_accuracy, and for a distillation teacher_agreement and
+    /// teacher_response_nll against the base model's own greedy answers, cached like theirs).
+    func taskMetrics(_ student: CausalDecoder, teacher: CausalDecoder, test: PromptSet,
+                     context: CompressionContext) throws -> [String: Double] {
+        guard let tokenizer = context.tokenizer else {
+            throw ConfigError("\(Distill.name): answering --test prompts needs the model's tokenizer (tokenizer.json).")
+        }
+        var answers = test.items.map { (prompt: $0.prompt, response: "") }
+        if role == .distill {
+            let generating = TextTeacher(generating: teacher, tokenizer: tokenizer, maxNewTokens: maxNewTokens,
+                                         modelHash: context.baseModelHash ?? "base")
+            let cache = context.teacherCache?(generating.identity)
+            context.progress(0.8, "the base model answering the test prompts")
+            let asked: TextTeacher.Answers
+            do { asked = try generating.answers(for: answers.map(\.prompt), cache: cache) }
+            catch let error as TeacherError { throw ConfigError("\(Distill.name): \(error.description)") }
+            cache?.put(asked.fresh)
+            answers = Array(zip(answers.map(\.prompt), asked.texts)).map { (prompt: $0, response: $1) }
+        }
+        return try evaluate(student, test: test, answers: answers, tokenizer: tokenizer,
+                            progress: { context.progress(0.9 + 0.1 * $0, "answering the test prompts") })
     }
 
     /// "student layers:1: 1 blocks, hidden …; teacher blocks 0".

@@ -9,13 +9,14 @@ import PareTensor
 /// per step, the windows taken in order and cycled. Pruned weights stay exactly zero (a weight
 /// that is zero on entry is masked, so N:M and unstructured sparsity survive) and the layers
 /// are stored as sparse as before. A quantized or factored layer is refused: its codes cannot
-/// take a float update (fine-tune before quantizing).
+/// take a float update (fine-tune before quantizing, or train LoRA beside a weight-only one).
 ///
 /// With `lora_rank=r` only low-rank adapters train (LoRA, Hu et al.): W_eff = (W + (α/r)·B·A)⊙mask
 /// on the `lora_layers=` patterns (default every Linear of the blocks), A [r, in] initialised
 /// as PEFT does (uniform ±1/√in, from the run's seed), B [out, r] zero, the base weights, norms
 /// and embedding frozen; at the end the adapters are merged into the weights (masked, so pruned
-/// weights stay zero).
+/// weights stay zero) — except beside a weight-only quantized layer (QLoRA's case), whose codes
+/// are kept exactly and whose adapters are stored as their own tensors (`LoRAAdaptedWeight`).
 public struct FineTune: CompressionMethod {
     public static let name = "finetune"
     public static let summary = "Recovery fine-tuning of a decoder LM on --train text (after pruning): Adam on the next-token loss, pruned weights kept at zero (steps=, lr=, batch=)."
@@ -71,10 +72,16 @@ public struct FineTune: CompressionMethod {
     public func checkTransformerSupport() throws {}
 
     static let trainableEncodings: Set<String> = [DenseWeight.encodingName, SparseBitmaskWeight.encodingName, SparseCSRWeight.encodingName]
+    /// Weight-only quantized encodings LoRA trains beside: frozen, they keep their codes, and the
+    /// adapters stay separate tensors executed next to them (`LoRAAdaptedWeight`).
+    static let adapterBaseEncodings: Set<String> = [QuantizedWeight.encodingName, SparseQuantizedWeight.encodingName]
 
     public func validate(_ model: Model, context: CompressionContext) throws {
         let (decoder, _) = try DecoderTrainer.check(model, context, method: Self.name,
-                                                    quantizedHint: "fine-tune before quantizing or factoring (e.g. prune-wanda+finetune+quant-gptq)")
+                                                    quantizedHint: loraRank > 0
+                                                        ? "LoRA trains beside weight-only quantized layers (quant-weight, quant-gptq, quant-awq); fine-tune before other quantization or factoring"
+                                                        : "fine-tune before quantizing or factoring (e.g. prune-wanda+finetune+quant-gptq), or train LoRA adapters beside the quantized weights (lora_rank=8)",
+                                                    frozenEncodings: loraRank > 0 ? Self.adapterBaseEncodings : [])
         if loraRank > 0 {
             for path in try adapted(model) {
                 let l = decoder.linears.first { $0.name == path }!
@@ -128,9 +135,14 @@ extension FineTune {
         let decoder = adapters.merged(start, sparse: true)
         let total = start.linears.reduce(0) { $0 + $1.weight.parameterCount } + start.embedTokens.weight.count
         let percent = String(format: "%.2f", 100 * Double(adapters.parameterCount) / Double(max(total, 1)))
-        var notes = ["LoRA rank \(loraRank), alpha \(String(format: "%g", loraAlpha)) on \(paths.count) layers: \(adapters.parameterCount) trainable parameters (\(percent) % of the model's), merged into the weights",
+        let placement = adapters.separateCount == 0 ? "merged into the weights"
+            : adapters.separateCount == paths.count ? "kept beside the quantized weights" : "merged into the float weights, kept beside the quantized ones"
+        var notes = ["LoRA rank \(loraRank), alpha \(String(format: "%g", loraAlpha)) on \(paths.count) layers: \(adapters.parameterCount) trainable parameters (\(percent) % of the model's), \(placement)",
                      trainer.note("fine-tuned", losses: losses, text: text)]
         if adapters.maskedCount > 0 { notes.append("\(adapters.maskedCount) pruned weights kept at zero") }
+        if adapters.separateCount > 0 {
+            notes.append("\(adapters.separateCount) of the layers are quantized: their codes are kept exactly and their adapters stored beside them (encoding lora), not merged")
+        }
         return CompressionResult(model: Model(transformer: .decoder(decoder)), notes: notes,
                                  extraMetrics: ["finetune_tokens": Double(trainer.tokens(text)), "lora_parameters": Double(adapters.parameterCount)],
                                  curves: Self.lossCurve(losses))
@@ -145,6 +157,8 @@ struct LoRAAdapters {
         var base: Tensor
         /// Whether the base holds zeros that the merged weight keeps.
         var masked: Bool
+        /// Whether the base is quantized, so the adapters stay beside it instead of merging.
+        var separate: Bool
         var a: [Float], b: [Float]
         var stateA: AdamState, stateB: AdamState
     }
@@ -152,6 +166,7 @@ struct LoRAAdapters {
     let scale: Float
     var adapters: [String: Adapter] = [:]
     private(set) var maskedCount = 0
+    var separateCount: Int { adapters.values.reduce(0) { $0 + ($1.separate ? 1 : 0) } }
 
     init(_ decoder: CausalDecoder, paths: [String], rank: Int, alpha: Double, seed: UInt64) {
         self.rank = rank
@@ -159,9 +174,11 @@ struct LoRAAdapters {
         for (i, path) in paths.enumerated() {
             let l = decoder.linears.first { $0.name == path }!
             let w = l.weight.decoded()
-            let zeros = w.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
+            // A quantized base's zeros are codes, not pruned weights, and its adapters stay separate.
+            let separate = FineTune.adapterBaseEncodings.contains(l.weight.encodingName)
+            let zeros = separate ? 0 : w.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
             maskedCount += zeros
-            adapters[path] = Adapter(base: w, masked: zeros > 0,
+            adapters[path] = Adapter(base: w, masked: zeros > 0, separate: separate,
                                      a: Self.initialA(rows: rank, columns: w.columns, seed: seed &+ UInt64(i)),
                                      b: [Float](repeating: 0, count: w.rows * rank),
                                      stateA: AdamState(count: rank * w.columns), stateB: AdamState(count: w.rows * rank))
@@ -189,11 +206,16 @@ struct LoRAAdapters {
         return w
     }
 
-    /// The decoder with every adapted layer's effective weight (stored sparse when masked and `sparse`).
+    /// The decoder with every adapted layer's effective weight (stored sparse when masked and
+    /// `sparse`); a quantized base keeps its codes, the adapters beside it, when `sparse`.
     func merged(_ decoder: CausalDecoder, sparse: Bool) -> CausalDecoder {
         var d = decoder
         d.mapLinears { l in
             guard let x = adapters[l.name] else { return l }
+            if sparse && x.separate {
+                return Linear(name: l.name, weight: LoRAAdaptedWeight(base: l.weight, a: Tensor(shape: [rank, x.base.columns], data: x.a),
+                                                                      b: Tensor(shape: [x.base.rows, rank], data: x.b), scale: scale), bias: l.bias)
+            }
             let w = Self.effective(x, rank: rank, scale: scale)
             return Linear(name: l.name, weight: sparse && x.masked ? SparseEncoding.best(for: w) : DenseWeight(w), bias: l.bias)
         }

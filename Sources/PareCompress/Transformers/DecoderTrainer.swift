@@ -16,7 +16,7 @@ struct DecoderTrainer {
     /// naming what cannot be trained; `quantizedHint` ends the sentence for a layer that is
     /// already quantized or factored.
     static func check(_ model: Model, _ context: CompressionContext, method: String,
-                      quantizedHint: String) throws -> (CausalDecoder, TextWindows) {
+                      quantizedHint: String, frozenEncodings: Set<String> = []) throws -> (CausalDecoder, TextWindows) {
         guard case .decoder(let decoder)? = model.transformer else {
             throw ConfigError("\(method) trains decoder LMs; an MLP's methods fine-tune with their own finetune_epochs=, and encoders are not trained yet.")
         }
@@ -26,7 +26,8 @@ struct DecoderTrainer {
         guard text.windows.allSatisfy({ $0.count >= 2 }), !text.windows.isEmpty else {
             throw ConfigError("\(method): the training text gives no window of 2 or more tokens; give a longer text or a larger context.")
         }
-        if let layer = decoder.linears.first(where: { !FineTune.trainableEncodings.contains($0.weight.encodingName) }) {
+        let accepted = FineTune.trainableEncodings.union(frozenEncodings)
+        if let layer = decoder.linears.first(where: { !accepted.contains($0.weight.encodingName) }) {
             throw ConfigError("\(method): \(layer.name) is stored \(layer.weight.encodingName), whose codes cannot take a float update; \(quantizedHint).")
         }
         if decoder.embedTokens.factors != nil {

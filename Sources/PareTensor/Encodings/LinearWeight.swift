@@ -71,6 +71,7 @@ public enum WeightEncodings {
         DynamicInt8Linear.encodingName: { try DynamicInt8Linear(decoding: $0) },
         GroupwiseDynamicInt8Linear.encodingName: { try GroupwiseDynamicInt8Linear(decoding: $0) },
         LowRankWeight.encodingName: { try LowRankWeight(decoding: $0) },
+        LoRAAdaptedWeight.encodingName: { try LoRAAdaptedWeight(decoding: $0) },
     ]
 
     public static func decode(_ stored: EncodedTensor) throws -> any LinearWeight {
