@@ -18,12 +18,13 @@ public enum StageOrder {
     public static func check(_ methods: [String], loraStages: Set<Int> = []) throws {
         var quantizedBy: String? = nil
         for (i, method) in methods.enumerated() {
-            if method == FineTune.name, loraStages.contains(i), let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
-                if !weightOnlyQuantizers.contains(earlier) {
-                    throw ConfigError("stage \(i + 1) (finetune with lora_rank) cannot follow \(earlier): LoRA trains beside weight-only quantized layers (quant-weight, quant-gptq, quant-awq), not beside \(earlier)'s; fine-tune first (e.g. finetune+\(earlier)).")
+            if method == FineTune.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
+                let lora = loraStages.contains(i)
+                if !(lora && weightOnlyQuantizers.contains(earlier)) {
+                    throw ConfigError(lora
+                        ? "stage \(i + 1) (finetune with lora_rank) cannot follow \(earlier): LoRA trains beside weight-only quantized layers (quant-weight, quant-gptq, quant-awq), not beside \(earlier)'s; fine-tune first (e.g. finetune+\(earlier))."
+                        : "stage \(i + 1) (finetune) cannot follow \(earlier): its layers no longer hold float weights to train; fine-tune first (e.g. finetune+\(earlier)).")
                 }
-            } else if method == FineTune.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
-                throw ConfigError("stage \(i + 1) (finetune) cannot follow \(earlier): its layers no longer hold float weights to train; fine-tune first (e.g. finetune+\(earlier)).")
             }
             if method == QuantQAT.name, let earlier = quantizedBy ?? methods[..<i].first(where: { $0 == LowRankSVD.name }) {
                 throw ConfigError("stage \(i + 1) (quant-qat) cannot follow \(earlier): quantization-aware training starts from float weights and quantizes them itself; leave \(earlier) out (pruning may come first, e.g. prune-wanda+quant-qat).")

@@ -29,11 +29,9 @@ struct LoRATrainingWeight: LinearWeight {
     /// x·Wᵀ + s·(x·Aᵀ)·Bᵀ without the merged weight when no mask applies.
     func forward(_ x: Tensor) -> Tensor {
         guard !adapter.masked else { return matmul(x, decoded(), transposeB: true) }
-        let r = rank
         var y = matmul(x, adapter.base, transposeB: true)
-        let low = matmul(matmul(x, Tensor(shape: [r, inFeatures], data: adapter.a), transposeB: true),
-                         Tensor(shape: [outFeatures, r], data: adapter.b), transposeB: true)
-        for i in 0..<y.count { y.data[i] += scale * low.data[i] }
+        LoRAAdaptedWeight.addAdapters(to: &y, x, a: Tensor(shape: [rank, inFeatures], data: adapter.a),
+                                      b: Tensor(shape: [outFeatures, rank], data: adapter.b), scale: scale)
         return y
     }
 }

@@ -71,8 +71,14 @@ public struct LoRAAdaptedWeight: LinearWeight {
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.columns == inFeatures, "input width \(x.columns) ≠ layer input \(inFeatures)")
         var y = base.forward(x)
+        Self.addAdapters(to: &y, x, a: a, b: b, scale: scale)
+        return y
+    }
+
+    /// y += s·(x·Aᵀ)·Bᵀ: the adapters' term of a layer's output, through the r-wide middle (also
+    /// what a LoRA training step adds to its frozen float base).
+    public static func addAdapters(to y: inout Tensor, _ x: Tensor, a: Tensor, b: Tensor, scale: Float) {
         let low = matmul(matmul(x, a, transposeB: true), b, transposeB: true)
         for i in 0..<y.count { y.data[i] += scale * low.data[i] }
-        return y
     }
 }
