@@ -42,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // Tensors, dtypes, SIMD kernels, weight encodings, safetensors.
@@ -59,11 +60,12 @@ let package = Package(
         // Rooted at the package so migrations/, queries/ and data/ are its files: adding,
         // editing or deleting one changes the target's inputs and re-runs the plugin.
         .target(name: "PareSQL", path: ".",
-                exclude: ["Sources/PareTensor", "Sources/PareNN", "Sources/PareCompress", "Sources/PareStore",
+                exclude: ["Sources/PareTensor", "Sources/PareNN", "Sources/PareCompress", "Sources/PareStore", "Sources/PareStorePostgres",
                           "Sources/Pare", "Sources/PareUI", "Sources/pare", "Sources/PareBench", "Sources/EmbedSQLTool",
                           "Sources/EmbedSQLPlugin", "Sources/CZlib", "Sources/COpenBLAS", "Tests", "scripts", "README.md", "data/README.md", "data/pareto-demo.svg"],
                 sources: ["Sources/PareSQL"],
-                resources: [.process("migrations"), .process("queries"), .process("data/digits.csv")],
+                resources: [.process("migrations"), .process("queries"),
+                           .process("data/digits.csv")],
                 plugins: ["EmbedSQLPlugin"]),
         .executableTarget(name: "EmbedSQLTool"),
         .plugin(name: "EmbedSQLPlugin", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
@@ -71,6 +73,12 @@ let package = Package(
         // SQLite through GRDB: migrations, recording, blobs, queries, export.
         .target(name: "PareStore", dependencies: [
             "PareTensor", "PareSQL", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The same record in PostgreSQL, for a team's writers on many hosts: the migrations and
+        // queries of migrations/postgresql and queries/postgresql, through postgres-nio.
+        .target(name: "PareStorePostgres", dependencies: [
+            "PareStore", "PareSQL", "PareTensor", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
         // `pare ui`: the record in a browser, read-only, over PareStore's query layer.
         .target(name: "PareUI", dependencies: [
@@ -81,7 +89,7 @@ let package = Package(
                 swiftSettings: fastMath),
         // The `pare` executable: thin argument-parser commands over Pare.
         .executableTarget(name: "PareCLI", dependencies: [
-            "Pare", "PareUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Pare", "PareUI", "PareStorePostgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/pare"),
         // Benchmarks (release build, never part of the test run).
         .executableTarget(name: "PareBench", dependencies: ["Pare", "COpenBLAS"], swiftSettings: fastMath),
@@ -92,6 +100,8 @@ let package = Package(
         .testTarget(name: "PareNNTests", dependencies: ["PareNN", "PareTestSupport"]),
         .testTarget(name: "PareCompressTests", dependencies: ["PareCompress", "PareTestSupport"]),
         .testTarget(name: "PareStoreTests", dependencies: ["PareStore", "PareTestSupport"]),
+        // Runs against a live server named by PARE_TEST_POSTGRES (.ci/run starts one).
+        .testTarget(name: "PareStorePostgresTests", dependencies: ["PareStorePostgres", "PareStore", "PareTestSupport"]),
         .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor", "PareTestSupport"]),
         .testTarget(name: "PareUITests", dependencies: [
             "PareUI", "PareStore", "PareTensor", .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,7 +1,8 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds `migrations/*.sql`, `queries/*.sql` and the demo's `data/*.csv` into the target as
+/// Embeds `migrations/*.sql`, `queries/*.sql` (and their PostgreSQL twins, `*/postgresql/*.pgsql`)
+/// and the demo's `data/*.csv` into the target as
 /// Swift string literals, so the `pare` binary carries the only copy of its SQL and data and
 /// works from any directory. The files are listed anew on every build, so adding, editing or
 /// deleting one regenerates the embedding.
@@ -11,7 +12,10 @@ struct EmbedSQLPlugin: BuildToolPlugin {
         // The target is rooted at the package directory and lists these folders as its
         // sources, so SwiftPM hands every file in them to the plugin on each build.
         let root = context.package.directoryURL.standardizedFileURL.path
-        let wanted: [(folder: String, ext: String)] = [("migrations", "sql"), ("queries", "sql"), ("data", "csv")]
+        // PostgreSQL's files are .pgsql (in migrations/postgresql, queries/postgresql): SwiftPM
+        // flattens a target's resources, so they cannot share their SQLite twins' names.
+        let wanted: [(folder: String, ext: String)] = [("migrations", "sql"), ("queries", "sql"), ("migrations", "pgsql"),
+                                                       ("queries", "pgsql"), ("data", "csv")]
         guard let module = target as? SourceModuleTarget else { return [] }
         let inputs = module.sourceFiles.map(\.url).filter { url in
             let relative = url.standardizedFileURL.path.dropFirst(root.count + 1)

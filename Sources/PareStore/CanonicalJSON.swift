@@ -23,7 +23,7 @@ public enum CanonicalJSON {
         "[" + values.map(String.init).joined(separator: ",") + "]"
     }
 
-    static func array(_ values: [String]) -> String {
+    public static func array(_ values: [String]) -> String {
         var out = "["
         for (i, v) in values.enumerated() {
             if i > 0 { out += "," }

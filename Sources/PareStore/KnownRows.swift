@@ -3,10 +3,12 @@ import Foundation
 /// Rows this process has seen committed (experiment ids, model and dataset hashes), so
 /// recording a run need not upsert them again. Only `pare gc` deletes models and datasets, and
 /// it refuses while a run is being recorded; the store that collects forgets its hashes.
-final class KnownRows: @unchecked Sendable {
+public final class KnownRows: @unchecked Sendable {
     private let lock = NSLock()
     private var experiments: [String: Int64] = [:]
     private var hashes: Set<String> = []
+
+    public init() {}
 
     func experimentID(_ name: String) -> Int64? {
         lock.lock(); defer { lock.unlock() }

@@ -7,7 +7,7 @@ extension Store {
     /// 'running', its config stored canonically and as typed params. One transaction.
     public func beginRun(_ start: RunStart) throws -> Int64 {
         let start = try RunWriter.validated(start)
-        let id = try write { db in try RunWriter.insertRun(db, start, known: known, finished: nil) }
+        let id = try write { db in try RunWriter.insertRun(SQLiteRecordWriter(db: db), start, known: known, finished: nil) }
         RunWriter.remember(start, experimentID: id.experiment, in: known)
         heartbeat.start(id.run, writer: pool)
         return id.run
@@ -19,7 +19,7 @@ extension Store {
         try RunWriter.validate(outcome)
         try write { db in
             try RunWriter.requireRunning(db, id)
-            try RunWriter.writeResults(db, id, outcome)
+            try RunWriter.writeResults(SQLiteRecordWriter(db: db), id, outcome)
             try db.cachedStatement(sql: SQLText.query("finish_run")).execute(arguments: [
                 "id": id, "notes": CanonicalJSON.array(outcome.notes),
             ])
@@ -42,8 +42,9 @@ extension Store {
         let start = try RunWriter.validated(start)
         try RunWriter.validate(outcome)
         let id = try write { db in
-            let id = try RunWriter.insertRun(db, start, known: known, finished: outcome.notes, error: outcome.error)
-            try RunWriter.writeResults(db, id.run, outcome)
+            let writer = SQLiteRecordWriter(db: db)
+            let id = try RunWriter.insertRun(writer, start, known: known, finished: outcome.notes, error: outcome.error)
+            try RunWriter.writeResults(writer, id.run, outcome)
             return id
         }
         RunWriter.remember(start, experimentID: id.experiment, in: known)
@@ -56,10 +57,11 @@ extension Store {
         let runs = try runs.map { (start: try RunWriter.validated($0.start), outcome: $0.outcome) }
         try runs.forEach { try RunWriter.validate($0.outcome) }
         let ids = try write { db in
-            try runs.map { run in
-                let id = try RunWriter.insertRun(db, run.start, known: known, finished: run.outcome.notes,
+            let writer = SQLiteRecordWriter(db: db)
+            return try runs.map { run in
+                let id = try RunWriter.insertRun(writer, run.start, known: known, finished: run.outcome.notes,
                                                  error: run.outcome.error)
-                try RunWriter.writeResults(db, id.run, run.outcome)
+                try RunWriter.writeResults(writer, id.run, run.outcome)
                 return id
             }
         }
@@ -68,10 +70,50 @@ extension Store {
     }
 }
 
-/// The statements that write a run; every one comes from queries/ and is prepared once per
-/// connection (GRDB's statement cache).
-enum RunWriter {
-    static func validated(_ start: RunStart) throws -> RunStart {
+/// What writing a run needs of a store's connection: the statements of queries/ in its dialect,
+/// run with named arguments. The SQLite store's prepares each once per connection (GRDB's
+/// statement cache); the PostgreSQL store's is in PareStorePostgres.
+public protocol RecordWriting {
+    /// Runs a write statement of queries/.
+    func execute(_ query: String, _ arguments: [String: DatabaseValue]) throws
+    /// Runs an INSERT of queries/ (`record_run`) and returns the new row's id.
+    func insert(_ query: String, _ arguments: [String: DatabaseValue]) throws -> Int64
+    /// Runs a query of queries/ that answers one integer, or nil for no row.
+    func integer(_ query: String, _ arguments: [String: DatabaseValue]) throws -> Int64?
+    /// Runs `record_blob`; true when the blob was new (its chunks are written only then).
+    func insertBlob(_ arguments: [String: DatabaseValue]) throws -> Bool
+    /// The arguments of `record_param` that carry a typed value.
+    func paramValue(_ value: ConfigValue) -> [String: DatabaseValue]
+}
+
+/// The SQLite store's connection inside a write transaction.
+struct SQLiteRecordWriter: RecordWriting {
+    let db: Database
+
+    func execute(_ query: String, _ arguments: [String: DatabaseValue]) throws {
+        try db.cachedStatement(sql: SQLText.query(query)).execute(arguments: StatementArguments(arguments))
+    }
+
+    func insert(_ query: String, _ arguments: [String: DatabaseValue]) throws -> Int64 {
+        try execute(query, arguments)
+        return db.lastInsertedRowID
+    }
+
+    func integer(_ query: String, _ arguments: [String: DatabaseValue]) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: SQLText.query(query)), arguments: StatementArguments(arguments))
+    }
+
+    func insertBlob(_ arguments: [String: DatabaseValue]) throws -> Bool {
+        try execute("record_blob", arguments)
+        return db.changesCount > 0
+    }
+
+    func paramValue(_ value: ConfigValue) -> [String: DatabaseValue] { ["value": RunWriter.databaseValue(value)] }
+}
+
+/// The statements that write a run, every one from queries/, for either store.
+public enum RunWriter {
+    public static func validated(_ start: RunStart) throws -> RunStart {
         guard !start.method.isEmpty else { throw StoreError.invalidRecord("the method name is empty") }
         guard !start.experiment.isEmpty else { throw StoreError.invalidRecord("the experiment name is empty") }
         if start.config.keys.contains("") { throw StoreError.invalidRecord("a config key is empty") }
@@ -83,7 +125,7 @@ enum RunWriter {
         return start
     }
 
-    static func validate(_ outcome: RunOutcome) throws {
+    public static func validate(_ outcome: RunOutcome) throws {
         var seenMetrics = Set<String>()
         for m in outcome.metrics {
             if m.key.isEmpty { throw StoreError.invalidRecord("a metric name is empty") }
@@ -120,37 +162,36 @@ enum RunWriter {
     /// Writes the run row and its params. `finished` nil writes a 'running' run; otherwise a
     /// 'finished' one with these notes (its results must follow in the same transaction), or a
     /// 'failed' one when `error` is given.
-    static func insertRun(_ db: Database, _ start: RunStart, known: KnownRows,
-                          finished notes: [String]?, error: String? = nil) throws -> (run: Int64, experiment: Int64) {
+    public static func insertRun(_ db: some RecordWriting, _ start: RunStart, known: KnownRows,
+                                 finished notes: [String]?, error: String? = nil) throws -> (run: Int64, experiment: Int64) {
         let experimentID: Int64
         if let id = known.experimentID(start.experiment) {
             experimentID = id
         } else {
-            try execute(db, "record_experiment", ["name": start.experiment])
-            guard let id = try Int64.fetchOne(db.cachedStatement(sql: SQLText.query("experiment_id")),
-                                              arguments: ["name": start.experiment])
+            try db.execute("record_experiment", ["name": start.experiment.databaseValue])
+            guard let id = try db.integer("experiment_id", ["name": start.experiment.databaseValue])
             else { throw StoreError.invalidRecord("experiment '\(start.experiment)' could not be created") }
             experimentID = id
         }
         if let model = start.baseModel, !known.contains(hash: model.hash) {
-            try execute(db, "record_model", [
+            try db.execute("record_model", values([
                 "hash": model.hash, "name": model.name, "arch": model.archJSON,
                 "params": model.params, "size_bytes": model.sizeBytes,
-            ])
+            ]))
             for file in model.files {
                 let hash = try writeBlob(db, file.bytes)
-                try execute(db, "record_model_file", ["model_hash": model.hash, "name": file.name, "blob_hash": hash])
+                try db.execute("record_model_file", values(["model_hash": model.hash, "name": file.name, "blob_hash": hash]))
             }
         }
         for dataset in [start.train, start.test, start.calib].compactMap({ $0 }) where !known.contains(hash: dataset.hash) {
-            try execute(db, "record_dataset", [
+            try db.execute("record_dataset", values([
                 "hash": dataset.hash, "name": dataset.name, "rows": dataset.rows,
                 "features": dataset.features, "classes": dataset.classes,
-            ])
+            ]))
         }
 
         let config = CanonicalJSON.object(start.config)
-        try execute(db, "record_run", [
+        let id = try db.insert("record_run", values([
             "experiment_id": experimentID, "name": start.name, "method": start.method,
             "status": notes == nil ? "running" : error == nil ? "finished" : "failed", "error": error,
             "notes": CanonicalJSON.array(notes ?? []),
@@ -163,64 +204,49 @@ enum RunWriter {
             "owner_start": notes == nil ? RunOwner.current.start : nil,
             "uid": start.uid, "source": start.source.rawValue,
             "started_at": start.startedAt, "ended_at": start.endedAt,
-        ])
-        let id = db.lastInsertedRowID
-
-        let param = try db.cachedStatement(sql: SQLText.query("record_param"))
+        ]))
         for (key, value) in start.config {
-            param.setUncheckedArguments(["run_id": id, "key": key, "value": databaseValue(value)])
-            try param.execute()
+            try db.execute("record_param", ["run_id": id.databaseValue, "key": key.databaseValue].merging(db.paramValue(value)) { $1 })
         }
         return (run: id, experiment: experimentID)
     }
 
+    /// Named arguments as database values (nil as NULL).
+    static func values(_ arguments: [String: (any DatabaseValueConvertible)?]) -> [String: DatabaseValue] {
+        arguments.mapValues { $0?.databaseValue ?? .null }
+    }
+
     /// After the transaction committed: its experiment, model and datasets exist for good.
-    static func remember(_ start: RunStart, experimentID: Int64, in known: KnownRows) {
+    public static func remember(_ start: RunStart, experimentID: Int64, in known: KnownRows) {
         let hashes = [start.baseModel?.hash, start.train?.hash, start.test?.hash, start.calib?.hash].compactMap { $0 }
         known.remember(experiment: start.experiment, id: experimentID, hashes: hashes)
     }
 
     /// Metrics, blobs and tensors of a run (the caller marks it finished).
-    static func writeResults(_ db: Database, _ id: Int64, _ outcome: RunOutcome) throws {
-        if !outcome.params.isEmpty {
-            let param = try db.cachedStatement(sql: SQLText.query("record_param"))
-            for (key, value) in outcome.params.sorted(by: { $0.key < $1.key }) {
-                param.setUncheckedArguments(["run_id": id, "key": key, "value": databaseValue(value)])
-                try param.execute()
-            }
+    public static func writeResults(_ db: some RecordWriting, _ id: Int64, _ outcome: RunOutcome) throws {
+        let run = id.databaseValue
+        for (key, value) in outcome.params.sorted(by: { $0.key < $1.key }) {
+            try db.execute("record_param", ["run_id": run, "key": key.databaseValue].merging(db.paramValue(value)) { $1 })
         }
-        let metric = try db.cachedStatement(sql: SQLText.query("record_metric"))
         for m in outcome.metrics {
-            metric.setUncheckedArguments(["run_id": id, "key": m.key, "step": m.step,
-                                          "value": m.value.isNaN ? nil : m.value,
-                                          "reported": outcome.reported.contains(m.key) ? 1 : 0])
-            try metric.execute()
+            try db.execute("record_metric", ["run_id": run, "key": m.key.databaseValue, "step": m.step.databaseValue,
+                                             "value": m.value.isNaN ? .null : m.value.databaseValue,
+                                             "reported": (outcome.reported.contains(m.key) ? 1 : 0).databaseValue])
         }
-        if !outcome.reportedAlongside.isEmpty {
-            let reported = try db.cachedStatement(sql: SQLText.query("record_reported_metric"))
-            for m in outcome.reportedAlongside {
-                reported.setUncheckedArguments(["run_id": id, "key": m.key, "step": m.step,
-                                                "value": m.value.isNaN ? nil : m.value])
-                try reported.execute()
-            }
+        for m in outcome.reportedAlongside {
+            try db.execute("record_reported_metric", ["run_id": run, "key": m.key.databaseValue, "step": m.step.databaseValue,
+                                                      "value": m.value.isNaN ? .null : m.value.databaseValue])
         }
-        if !outcome.tags.isEmpty {
-            let tag = try db.cachedStatement(sql: SQLText.query("record_tag"))
-            for (key, value) in outcome.tags.sorted(by: { $0.key < $1.key }) {
-                tag.setUncheckedArguments(["run_id": id, "key": key, "value": value])
-                try tag.execute()
-            }
+        for (key, value) in outcome.tags.sorted(by: { $0.key < $1.key }) {
+            try db.execute("record_tag", ["run_id": run, "key": key.databaseValue, "value": value.databaseValue])
         }
-        if !outcome.tensors.isEmpty {
-            let tensor = try db.cachedStatement(sql: SQLText.query("record_tensor"))
-            for (position, t) in outcome.tensors.enumerated() {
-                let hash = try writeBlob(db, t.tensor.payload)
-                try tensor.execute(arguments: [
-                    "run_id": id, "name": t.name, "position": position, "encoding": t.tensor.encoding,
-                    "dtype": t.tensor.dtype.rawValue, "shape": CanonicalJSON.array(t.tensor.shape),
-                    "meta": CanonicalJSON.object(t.tensor.meta), "blob_hash": hash,
-                ])
-            }
+        for (position, t) in outcome.tensors.enumerated() {
+            let hash = try writeBlob(db, t.tensor.payload)
+            try db.execute("record_tensor", values([
+                "run_id": id, "name": t.name, "position": position, "encoding": t.tensor.encoding,
+                "dtype": t.tensor.dtype.rawValue, "shape": CanonicalJSON.array(t.tensor.shape),
+                "meta": CanonicalJSON.object(t.tensor.meta), "blob_hash": hash,
+            ]))
         }
     }
 
@@ -230,7 +256,7 @@ enum RunWriter {
 
     /// Writes `bytes` as a content-addressed blob (nothing when that hash is stored already),
     /// in chunks when large; returns its hash. The bytes are handed to SQLite without a copy.
-    static func writeBlob(_ db: Database, _ bytes: [UInt8]) throws -> String {
+    static func writeBlob(_ db: some RecordWriting, _ bytes: [UInt8]) throws -> String {
         let hash = SHA256.hex(bytes)
         let chunk = blobChunkBytes
         let chunks = bytes.count > chunk ? (bytes.count + chunk - 1) / chunk : 0
@@ -240,13 +266,12 @@ enum RunWriter {
                     : Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress! + range.lowerBound),
                            count: range.count, deallocator: .none)
             }
-            try execute(db, "record_blob", ["hash": hash, "size": bytes.count,
-                                            "data": chunks == 0 ? view(0..<bytes.count) : Data(), "chunks": chunks])
-            guard chunks > 0, db.changesCount > 0 else { return }   // stored before: its chunks are too
-            let piece = try db.cachedStatement(sql: SQLText.query("record_blob_chunk"))
+            let new = try db.insertBlob(values(["hash": hash, "size": bytes.count,
+                                                "data": chunks == 0 ? view(0..<bytes.count) : Data(), "chunks": chunks]))
+            guard chunks > 0, new else { return }   // stored before: its chunks are too
             for seq in 0..<chunks {
                 let range = seq * chunk..<min(bytes.count, (seq + 1) * chunk)
-                try piece.execute(arguments: ["blob_hash": hash, "seq": seq, "data": view(range)])
+                try db.execute("record_blob_chunk", values(["blob_hash": hash, "seq": seq, "data": view(range)]))
             }
         }
         return hash
@@ -258,7 +283,7 @@ enum RunWriter {
     }
 
     /// Params are typed so numbers compare as numbers: booleans as 0/1, NaN as text.
-    static func databaseValue(_ value: ConfigValue) -> DatabaseValue {
+    public static func databaseValue(_ value: ConfigValue) -> DatabaseValue {
         switch value {
         case .int(let i): Int64(i).databaseValue
         case .double(let d): d.isNaN ? "NaN".databaseValue : d.databaseValue

@@ -8,7 +8,7 @@ import PareSQL
 ///   default condition (`AND /* where */ 1`), so the file runs as it is; with a filter the
 ///   marker becomes `(fragment) AND `.
 /// - `/* order */ DESC` marks a sort direction; it becomes `ASC` for an ascending ranking.
-enum SQLText {
+public enum SQLText {
     static let whereMarker = "/* where */"
     static let orderMarker = "/* order */ DESC"
 
@@ -16,7 +16,16 @@ enum SQLText {
 
     /// The query with the filter fragment (ours, never user text) and sort direction spliced in.
     static func query(_ name: String, filter: CompiledFilter?, ascending: Bool? = nil) -> String {
-        var sql = EmbeddedSQL.query(name)
+        spliced(EmbeddedSQL.query(name), name: name, filter: filter, ascending: ascending)
+    }
+
+    /// `spliced` for a store in another dialect (its text from `queries/postgresql/`).
+    public static func postgresQuery(_ name: String, filter: CompiledFilter?, ascending: Bool? = nil) -> String {
+        spliced(EmbeddedSQL.postgresQuery(name), name: name, filter: filter, ascending: ascending)
+    }
+
+    private static func spliced(_ text: String, name: String, filter: CompiledFilter?, ascending: Bool?) -> String {
+        var sql = text
         if let filter {
             precondition(sql.contains(whereMarker), "queries/\(name).sql has no \(whereMarker) marker")
             sql = sql.replacingOccurrences(of: whereMarker, with: "(\(filter.sql)) AND ")

@@ -7,10 +7,10 @@ public struct CompiledFilter: Sendable {
     public let sql: String
     public let arguments: [String: DatabaseValue]
 
-    /// Parses and compiles `text`; nil for no filter (nil, empty or blank).
-    public static func compile(_ text: String?) throws -> CompiledFilter? {
+    /// Parses and compiles `text` for a store's SQL dialect; nil for no filter (nil, empty or blank).
+    public static func compile(_ text: String?, dialect: SQLDialect = .sqlite) throws -> CompiledFilter? {
         guard let text, !text.allSatisfy(\.isWhitespace) else { return nil }
-        return FilterCompiler.compile(try FilterParser.parse(text))
+        return FilterCompiler.compile(try FilterParser.parse(text), dialect: dialect)
     }
 
     /// The statement arguments of a query that has this filter spliced in, with `:interrupted`
@@ -28,16 +28,22 @@ public struct CompiledFilter: Sendable {
 /// true only when the run has the key and the comparison holds (`not` negates that).
 /// Metrics compare their step-0 value. Params compare typed: numeric params against the
 /// literal's numeric reading, text params against its text.
+/// PostgreSQL's dialect differs where SQLite is loose: booleans are not integers, a param's
+/// type is its column (migrations/postgresql/0001), LIKE is case-sensitive (ILIKE is not), and
+/// x / 0 is an error, so it is written x / NULLIF(0, 0) to stay NULL.
 public enum FilterCompiler {
-    public static func compile(_ expr: FilterExpr) -> CompiledFilter {
-        var c = Compilation()
+    public static func compile(_ expr: FilterExpr, dialect: SQLDialect = .sqlite) -> CompiledFilter {
+        var c = Compilation(dialect: dialect)
         let sql = c.emit(expr)
         return CompiledFilter(sql: sql, arguments: c.arguments)
     }
 }
 
 private struct Compilation {
+    let dialect: SQLDialect
     var arguments: [String: DatabaseValue] = [:]
+    var postgres: Bool { dialect == .postgresql }
+    var falseValue: String { postgres ? "FALSE" : "0" }
 
     mutating func bind(_ value: DatabaseValue) -> String {
         let name = "filter_\(arguments.count)"
@@ -62,7 +68,7 @@ private struct Compilation {
         case let .arithmetic(a, op, b):
             // A run lacking a field makes the comparison NULL: it does not match, and `not`
             // of it does (as for a plain condition on a missing key).
-            return "COALESCE(\(numeric(a)) \(Self.sql(op)) \(numeric(b)), 0)"
+            return "COALESCE(\(numeric(a)) \(Self.sql(op)) \(numeric(b)), \(falseValue))"
         }
     }
 
@@ -113,7 +119,7 @@ private struct Compilation {
                 : "ft.value IN (\(values.joined(separator: ", ")))"
             return "EXISTS (SELECT 1 FROM tags ft WHERE ft.run_id = runs.id AND ft.key = \(k) AND \(test))"
         case .attribute(let attribute):
-            let column = Self.column(attribute)
+            let column = column(attribute)
             let values = literals.map { attribute.isNumeric ? bindNumber($0) : bind($0.text.databaseValue) }
             return !isList
                 ? "\(column) \(Self.sql(op)) \(values[0])"
@@ -124,19 +130,20 @@ private struct Compilation {
     /// `like` as GLOB (case-sensitive, as MLflow's LIKE), `ilike` as SQLite's LIKE (ASCII case
     /// folded). Params match by their text, whatever their type.
     mutating func like(_ field: FilterField, _ pattern: String, caseSensitive: Bool) -> String {
-        let p = bind((caseSensitive ? Self.glob(fromLike: pattern) : pattern).databaseValue)
-        let test = caseSensitive ? "GLOB \(p)" : "LIKE \(p)"
+        let p = bind((caseSensitive && !postgres ? Self.glob(fromLike: pattern) : pattern).databaseValue)
+        let test = postgres ? (caseSensitive ? "LIKE \(p)" : "ILIKE \(p)") : (caseSensitive ? "GLOB \(p)" : "LIKE \(p)")
         switch field {
         case .param(let key):
             let k = bind(key.databaseValue)
-            return "EXISTS (SELECT 1 FROM params fp WHERE fp.run_id = runs.id AND fp.key = \(k) AND CAST(fp.value AS TEXT) \(test))"
+            let text = postgres ? "coalesce(fp.value_text, fp.value_integer::text, fp.value_real::text)" : "CAST(fp.value AS TEXT)"
+            return "EXISTS (SELECT 1 FROM params fp WHERE fp.run_id = runs.id AND fp.key = \(k) AND \(text) \(test))"
         case .tag(let key):
             let k = bind(key.databaseValue)
             return "EXISTS (SELECT 1 FROM tags ft WHERE ft.run_id = runs.id AND ft.key = \(k) AND ft.value \(test))"
         case .attribute(let attribute):
-            return "COALESCE(\(Self.column(attribute)) \(test), 0)"
+            return "COALESCE(\(column(attribute)) \(test), \(falseValue))"
         case .metric, .base:
-            return "0"  // the parser rejects like on numbers
+            return falseValue  // the parser rejects like on numbers
         }
     }
 
@@ -166,10 +173,10 @@ private struct Compilation {
             case .base(let key):
                 return "(SELECT fm.value FROM metrics fm WHERE fm.run_id = \(Self.baseRunID) AND fm.key = \(bind(key.databaseValue)) AND fm.step = 0)"
             case .param(let key):
-                return "(SELECT CASE WHEN typeof(fp.value) IN ('integer', 'real') THEN fp.value END FROM params fp "
-                    + "WHERE fp.run_id = runs.id AND fp.key = \(bind(key.databaseValue)))"
+                let number = postgres ? "fp.value_number" : "CASE WHEN typeof(fp.value) IN ('integer', 'real') THEN fp.value END"
+                return "(SELECT \(number) FROM params fp WHERE fp.run_id = runs.id AND fp.key = \(bind(key.databaseValue)))"
             case .attribute(let a):
-                return Self.column(a)
+                return column(a)
             case .tag:
                 return "NULL"  // the parser rejects tags in arithmetic: they are text
             }
@@ -183,7 +190,7 @@ private struct Compilation {
             case .add: return "(\(l) + \(r))"
             case .sub: return "(\(l) - \(r))"
             case .mul: return "(\(l) * \(r))"
-            case .div: return "(\(l) * 1.0 / \(r))"  // never integer division; x / 0 is NULL
+            case .div: return postgres ? "(\(l) * 1.0 / NULLIF(\(r), 0))" : "(\(l) * 1.0 / \(r))"  // never integer division; x / 0 is NULL
             }
         }
     }
@@ -197,12 +204,14 @@ private struct Compilation {
     mutating func paramTest(_ literal: FilterLiteral, _ op: FilterOp) -> String {
         var branches: [String] = []
         if literal.number != nil {
-            branches.append("(typeof(fp.value) IN ('integer', 'real') AND fp.value \(Self.sql(op)) \(bindNumber(literal)))")
+            branches.append(postgres ? "(fp.value_number \(Self.sql(op)) \(bindNumber(literal)))"
+                : "(typeof(fp.value) IN ('integer', 'real') AND fp.value \(Self.sql(op)) \(bindNumber(literal)))")
         }
         // A number's text only matters for (in)equality ("4" = 4); ordering text by a
         // number's digits would surprise.
         if literal.kind != .number || op == .eq || op == .ne {
-            branches.append("(typeof(fp.value) = 'text' AND fp.value \(Self.sql(op)) \(bind(literal.text.databaseValue)))")
+            branches.append(postgres ? "(fp.value_text \(Self.sql(op)) \(bind(literal.text.databaseValue)))"
+                : "(typeof(fp.value) = 'text' AND fp.value \(Self.sql(op)) \(bind(literal.text.databaseValue)))")
         }
         return branches.count == 1 ? branches[0] : "(" + branches.joined(separator: " OR ") + ")"
     }
@@ -218,12 +227,13 @@ private struct Compilation {
         }
     }
 
-    static func column(_ a: RunAttribute) -> String {
+    func column(_ a: RunAttribute) -> String {
         switch a {
         case .id: "runs.id"
         case .name: "runs.name"
         case .method: "runs.method"
-        case .status: "(CASE WHEN runs.status = 'running' AND runs.id IN (SELECT value FROM json_each(:interrupted)) "
+        case .status: "(CASE WHEN runs.status = 'running' AND runs.id IN "
+            + (postgres ? "(SELECT jsonb_array_elements_text(:interrupted::jsonb)::bigint) " : "(SELECT value FROM json_each(:interrupted)) ")
             + "THEN 'interrupted' ELSE runs.status END)"
         case .experiment: "(SELECT e.name FROM experiments e WHERE e.id = runs.experiment_id)"
         case .parent_id: "runs.parent_run_id"

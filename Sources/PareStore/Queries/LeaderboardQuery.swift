@@ -22,10 +22,19 @@ extension Store {
             try ResultTable.fetch(db, sql: SQLText.query("leaderboard", filter: compiled, ascending: ascending),
                                   arguments: CompiledFilter.arguments(compiled, ["metric": metric, "limit": max(limit, 0)], db: db))
         }
-        // fetched: run, name, method, value, then the headline metrics.
+        return ResultTable.ranking(fetched, metric: metric)
+    }
+}
+
+extension ResultTable {
+    /// A leaderboard from the rows of `queries/leaderboard.sql` (run, name, method, value, then
+    /// the headline metrics): a rank in front, equal values sharing it (1, 2, 2, 4), and the
+    /// headline column of the ranked metric left out (it is the value).
+    public static func ranking(_ fetched: ResultTable, metric: String) -> ResultTable {
         let headline = MetricVocabulary.headline
+        // The query names each headline column by its metric.
         let keep = headline.enumerated().filter { $0.element != metric }.map { 4 + $0.offset }
-        var table = ResultTable(columns: ["rank", "run", "name", "method", metric] + keep.map { fetched.columns[$0] })
+        var table = ResultTable(columns: ["rank", "run", "name", "method", metric] + keep.map { headline[$0 - 4] })
         var rank = 0
         var previous: TableValue?
         for (i, row) in fetched.rows.enumerated() {

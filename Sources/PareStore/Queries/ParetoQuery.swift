@@ -37,12 +37,21 @@ extension Store {
         try requireKnownMetric(y)
         let compiled = try CompiledFilter.compile(filter)
         let d = directions ?? .known(x: x, y: y)
-        var table = try read { db in
+        let table = try read { db in
             try ResultTable.fetch(db, sql: SQLText.query("pareto", filter: compiled), arguments: CompiledFilter.arguments(compiled, [
                 "x": x, "y": y, "x_sign": d.xLowerIsBetter ? 1 : -1, "y_sign": d.yHigherIsBetter ? 1 : -1,
                 "per_method": perMethod, "all_points": allPoints,
             ], db: db))
         }
+        return ResultTable.frontier(table, x: x, y: y, allPoints: allPoints)
+    }
+}
+
+extension ResultTable {
+    /// The rows of `queries/pareto.sql` named by the metrics, without the frontier flag unless
+    /// every candidate was asked for.
+    public static func frontier(_ fetched: ResultTable, x: String, y: String, allPoints: Bool) -> ResultTable {
+        var table = fetched
         table.columns = ["run", "name", "method", x, x == y ? y + "_y" : y, "frontier"]
         if !allPoints {
             table.columns.removeLast()

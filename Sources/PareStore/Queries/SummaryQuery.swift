@@ -55,7 +55,7 @@ extension Store {
         if let filter, !filter.allSatisfy(\.isWhitespace) { parts.insert(try FilterParser.parse(filter), at: 0) }
         var combined: FilterExpr?
         for part in parts { combined = combined.map { .and($0, part) } ?? part }
-        let compiled = combined.map(FilterCompiler.compile)
+        let compiled = combined.map { FilterCompiler.compile($0) }
         var table = try leaderboard(metric: metric, ascending: ascending, compiled: compiled, limit: 1)
         table.columns.removeFirst()
         table.rows = table.rows.map { Array($0.dropFirst()) }

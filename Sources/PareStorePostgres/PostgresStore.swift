@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import PareStore
+import PareTensor
+
+/// Pare's record in a PostgreSQL database, for a team whose writers run on many hosts: the
+/// same tables as the SQLite file (migrations/postgresql), written by the same `RunWriter`
+/// statements and read by the same queries in PostgreSQL's dialect (queries/postgresql), so a
+/// run recorded in either answers every query with the same rows.
+///
+/// It takes what `pare log` records (whole runs, one transaction each or a batch in one) and
+/// answers `runs`, `leaderboard` and `pareto`. Concurrent writers need nothing more than
+/// PostgreSQL's own transactions: run ids come from a sequence, and an experiment, model or
+/// dataset that two writers upsert at once is inserted by one (ON CONFLICT DO NOTHING).
+public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
+    public let location: PostgresLocation
+    private let session: PostgresSession
+    private let known = KnownRows()
+    private let lock = NSLock()
+
+    /// Connects, and applies the migrations the database lacks (creating Pare's tables in an
+    /// empty database). A database holding other tables, or a newer Pare's, is refused.
+    public init(url: String) throws {
+        location = try PostgresLocation(url)
+        session = try PostgresSession(location)
+        do {
+            try PostgresMigrations.applyMissing(session)
+        } catch {
+            session.close()
+            throw error
+        }
+    }
+
+    public func close() { session.close() }
+
+    // MARK: Recording
+
+    public func record(_ start: RunStart, _ outcome: RunOutcome) throws -> Int64 {
+        try record(batch: [(start: start, outcome: outcome)])[0]
+    }
+
+    public func record(batch runs: [(start: RunStart, outcome: RunOutcome)]) throws -> [Int64] {
+        let runs = try runs.map { (start: try RunWriter.validated($0.start), outcome: $0.outcome) }
+        try runs.forEach { try RunWriter.validate($0.outcome) }
+        return try lock.withLock {
+            let writer = PostgresRecordWriter(session: session)
+            let ids = try session.transaction {
+                try runs.map { run in
+                    let id = try RunWriter.insertRun(writer, run.start, known: known, finished: run.outcome.notes,
+                                                     error: run.outcome.error)
+                    try RunWriter.writeResults(writer, id.run, run.outcome)
+                    return id
+                }
+            }
+            for (run, id) in zip(runs, ids) { RunWriter.remember(run.start, experimentID: id.experiment, in: known) }
+            return ids.map(\.run)
+        }
+    }
+
+    public func existingUIDs(_ uids: [String]) throws -> Set<String> {
+        if uids.isEmpty { return [] }
+        let rows = try lock.withLock {
+            try session.run("existing_uids", ["uids": CanonicalJSON.array(uids).databaseValue]).rows
+        }
+        return Set(rows.compactMap { if case .text(let t) = $0[0] { t } else { nil } })
+    }
+
+    // MARK: Queries
+
+    /// Every run of this store was recorded whole (`record`), never left running, so none is
+    /// interrupted: the status filter's list of interrupted runs is empty.
+    private static let noInterruptedRuns: DatabaseValue = "[]".databaseValue
+
+    private func fetch(_ query: String, filter: CompiledFilter?, ascending: Bool? = nil,
+                       _ arguments: [String: DatabaseValue], columns: [String] = []) throws -> ResultTable {
+        var all = arguments
+        for (k, v) in filter?.arguments ?? [:] { all[k] = v }
+        all["interrupted"] = Self.noInterruptedRuns
+        let sql = SQLText.postgresQuery(query, filter: filter, ascending: ascending)
+        return try lock.withLock { try session.table(sql, all, columns: columns) }
+    }
+
+    public func runs(filter: String?, limit: Int?) throws -> ResultTable {
+        let compiled = try CompiledFilter.compile(filter, dialect: .postgresql)
+        return try fetch("runs", filter: compiled, ["limit": Int64(limit ?? -1).databaseValue],
+                         columns: ["id", "name", "method", "status", "started_at"] + MetricVocabulary.headline)
+    }
+
+    public func leaderboard(metric: String, ascending: Bool?, filter: String?, limit: Int) throws -> ResultTable {
+        try requireKnownMetric(metric)
+        let compiled = try CompiledFilter.compile(filter, dialect: .postgresql)
+        let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
+        let fetched = try fetch("leaderboard", filter: compiled, ascending: ascending,
+                                ["metric": metric.databaseValue, "limit": Int64(max(limit, 0)).databaseValue])
+        return ResultTable.ranking(fetched, metric: metric)
+    }
+
+    public func pareto(x: String, y: String, directions: ParetoDirections?, filter: String?,
+                       perMethod: Bool, allPoints: Bool) throws -> ResultTable {
+        try requireKnownMetric(x)
+        try requireKnownMetric(y)
+        let compiled = try CompiledFilter.compile(filter, dialect: .postgresql)
+        let d = directions ?? .known(x: x, y: y)
+        let fetched = try fetch("pareto", filter: compiled, [
+            "x": x.databaseValue, "y": y.databaseValue,
+            "x_sign": Int64(d.xLowerIsBetter ? 1 : -1).databaseValue, "y_sign": Int64(d.yHigherIsBetter ? 1 : -1).databaseValue,
+            "per_method": Int64(perMethod ? 1 : 0).databaseValue, "all_points": Int64(allPoints ? 1 : 0).databaseValue,
+        ])
+        return ResultTable.frontier(fetched, x: x, y: y, allPoints: allPoints)
+    }
+
+    public func metricKeys() throws -> [String] {
+        try lock.withLock { try session.run("metric_keys").rows }.compactMap { if case .text(let t) = $0[0] { t } else { nil } }
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+import PareStore
+import PareTensor
+@testable import PareStorePostgres
+
+/// The PostgreSQL store against the SQLite store: the same runs recorded into both answer
+/// every query with the same rows.
+@Suite(.enabled(if: PostgresTestServer.url != nil, "PARE_TEST_POSTGRES names no server"), .serialized)
+struct PostgresStoreTests {
+    /// Runs covering what the queries look at: several methods and experiments, typed params
+    /// (integer, real, text, boolean, NaN), tags, a failed run, a base model with a file, a tensor.
+    static func runs() -> [(start: RunStart, outcome: RunOutcome)] {
+        let model = ModelInfo(hash: String(repeating: "a", count: 64), name: "teacher", archJSON: #"{"arch":"mlp","dims":[4,2]}"#,
+                              params: 10, sizeBytes: 40, files: [(name: "config.json", bytes: Array(#"{"a":1}"#.utf8))])
+        var out: [(start: RunStart, outcome: RunOutcome)] = []
+        let methods = ["none", "quant-weight", "quant-weight", "prune-magnitude", "lowrank-svd", "quant-weight", "prune-magnitude", "distill"]
+        for (i, method) in methods.enumerated() {
+            var config: [String: ConfigValue] = [:]
+            if method == "quant-weight" { config["bits"] = .int([2, 4, 8][i % 3]); config["scope"] = .string(i % 2 == 0 ? "channel" : "tensor") }
+            if method == "prune-magnitude" { config["amount"] = .double(0.25 * Double(i % 4)); config["global"] = .bool(i % 2 == 1) }
+            if method == "lowrank-svd" { config["energy"] = .double(.nan) }
+            let start = RunStart(experiment: i < 5 ? "default" : "sweep-b", name: "Run \(i)", method: method, config: config,
+                                 baseModel: model, pareVersion: "0.1.0-test", source: i % 3 == 0 ? .log : .pare,
+                                 uid: "uid-\(i)", startedAt: "2026-12-03T10:00:0\(i).000Z", endedAt: "2026-12-03T10:01:0\(i).000Z")
+            var outcome = RunOutcome(metrics: [
+                (key: "accuracy", value: 0.5 + 0.05 * Double(i % 5), step: 0),
+                (key: "size_bytes", value: Double(40 - 3 * i), step: 0),
+                (key: "train_loss", value: 1.0 / Double(i + 1), step: 1),
+            ], notes: ["note \(i)"], tags: i % 2 == 0 ? ["team": "edge", "round": "\(i)"] : ["team": "Cloud"])
+            if i == 6 { outcome.error = "out of memory" }
+            if i == 1 {
+                outcome.tensors = [(name: "fc.weight", tensor: EncodedTensor(encoding: "dense", dtype: .f32, shape: [2, 2],
+                                                                            meta: [:], payload: Array(repeating: 7, count: 16)))]
+            }
+            out.append((start: start, outcome: outcome))
+        }
+        return out
+    }
+
+    static func stores() throws -> (sqlite: Store, postgres: PostgresStore) {
+        let sqlite = try Store(path: FileManager.default.temporaryDirectory
+            .appendingPathComponent("pare-pg-\(UUID().uuidString).sqlite").path, create: true)
+        let postgres = try PostgresStore(url: try PostgresTestServer.freshDatabase())
+        let all = runs()
+        _ = try sqlite.record(batch: Array(all.prefix(3)))
+        _ = try postgres.record(batch: Array(all.prefix(3)))
+        for run in all.dropFirst(3) {
+            _ = try sqlite.record(run.start, run.outcome)
+            _ = try postgres.record(run.start, run.outcome)
+        }
+        return (sqlite, postgres)
+    }
+
+    static let filters: [String?] = [
+        nil,
+        "metrics.accuracy > 0.6",
+        "params.bits < 8", "params.bits = '4'", "params.bits in (2, '32')", "params.scope = 'channel'", "params.scope > 3",
+        "params.global = true", "params.amount >= 0.5", "params.energy = 'NaN'",
+        "tags.team = 'edge'", "tags.team ilike 'cloud'", "tags.team like 'cloud'", "params.scope like 'chan%'",
+        "run.name like 'Run _'", "run.name ilike 'run 1%'",
+        "run.experiment = 'sweep-b'", "run.status = 'failed'", "run.source = 'log'", "run.uid in ('uid-1', 'uid-4')",
+        "metrics.accuracy / (metrics.size_bytes - 40) < 0", "metrics.accuracy - base.accuracy > 0.05",
+        "not (metrics.size_bytes < 30 or params.method = 'none')", "metrics.size_bytes between 25 and 35",
+    ]
+
+    @Test func everyQueryAnswersTheSameRowsOnBothStores() throws {
+        let (sqlite, postgres) = try Self.stores()
+        defer { sqlite.close(); postgres.close() }
+        for filter in Self.filters {
+            let label = filter ?? "no filter"
+            #expect(try postgres.runs(filter: filter, limit: nil) == sqlite.runs(filter: filter, limit: nil), "runs: \(label)")
+            #expect(try postgres.runs(filter: filter, limit: 3) == sqlite.runs(filter: filter, limit: 3), "runs --limit 3: \(label)")
+            for ascending in [nil, true] as [Bool?] {
+                #expect(try postgres.leaderboard(metric: "accuracy", ascending: ascending, filter: filter, limit: 5)
+                        == sqlite.leaderboard(metric: "accuracy", ascending: ascending, filter: filter, limit: 5), "leaderboard: \(label)")
+            }
+            for (perMethod, allPoints) in [(false, false), (true, true)] {
+                #expect(try postgres.pareto(x: "size_bytes", y: "accuracy", directions: nil, filter: filter, perMethod: perMethod, allPoints: allPoints)
+                        == sqlite.pareto(x: "size_bytes", y: "accuracy", directions: nil, filter: filter, perMethod: perMethod, allPoints: allPoints),
+                        "pareto: \(label)")
+            }
+        }
+        #expect(try postgres.metricKeys() == sqlite.metricKeys())
+        #expect(try postgres.existingUIDs(["uid-1", "uid-9", "uid-7"]) == ["uid-1", "uid-7"])
+        // Not vacuous: the filters select different, non-empty sets.
+        #expect(try sqlite.runs(filter: "params.bits < 8", limit: nil).rows.count == 1)   // run 2 (4 bits)
+        #expect(try sqlite.runs(filter: "tags.team ilike 'cloud'", limit: nil).rows.count == 4)
+        #expect(try postgres.leaderboard(metric: "accuracy", ascending: nil, filter: nil, limit: 10).rows.count == 7)
+    }
+
+    @Test func blobsAreStoredOnceAndExactly() throws {
+        let (sqlite, postgres) = try Self.stores()
+        defer { sqlite.close(); postgres.close() }
+        let session = try PostgresSession(postgres.location)
+        defer { session.close() }
+        let blobs = try session.table("SELECT hash, size, encode(sha256(data), 'hex') AS sha FROM blobs ORDER BY hash").rows
+        // config.json once for the model although 8 runs name it, and the tensor's payload.
+        #expect(blobs.count == 2)
+        for row in blobs { #expect(row[0] == row[2]) }
+        let tensors = try session.table("SELECT name, encoding, dtype, shape, blob_hash FROM tensors").rows
+        #expect(tensors.count == 1)
+        #expect(tensors.first?[3] == .text("[2,2]"))
+        let params = try session.table("SELECT key, value_integer, value_real, value_text FROM params WHERE run_id = 6 ORDER BY key").rows
+        #expect(params.map { $0[0] } == [.text("bits"), .text("method"), .text("scope")])
+        #expect(params[0][1] == .int(8) && params[0][2] == .null)   // run 6 is i = 5: 8 bits
+    }
+
+    @Test func reopeningMigratesNothingAndAForeignDatabaseIsRefused() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        let first = try PostgresStore(url: url)
+        _ = try first.record(Self.runs()[0].start, Self.runs()[0].outcome)
+        first.close()
+        let again = try PostgresStore(url: url)
+        #expect(try again.runs(filter: nil, limit: nil).rows.count == 1)
+        again.close()
+
+        let foreign = try PostgresTestServer.freshDatabase()
+        let session = try PostgresSession(try PostgresLocation(foreign))
+        try session.table("CREATE TABLE invoices (id integer)")
+        session.close()
+        #expect(throws: PostgresStoreError.notPare(database: try PostgresLocation(foreign).database)) { try PostgresStore(url: foreign) }
+    }
+
+    @Test func aBatchWithABadRunRecordsNothing() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        let store = try PostgresStore(url: url)
+        defer { store.close() }
+        let good = Self.runs()[0]
+        var duplicate = Self.runs()[1]
+        duplicate.start.uid = good.start.uid   // the unique run id refuses the second
+        #expect(throws: PostgresStoreError.self) { try store.record(batch: [good, duplicate]) }
+        #expect(try store.runs(filter: nil, limit: nil).rows.isEmpty)
+        #expect(throws: StoreError.self) { try store.record(RunStart(method: "", pareVersion: "x"), RunOutcome()) }
+        #expect(try store.record(good.start, good.outcome) > 0)
+    }
+
+    @Test func concurrentWritersLoseNothing() throws {
+        let url = try PostgresTestServer.freshDatabase()
+        try PostgresStore(url: url).close()   // migrated once; the writers below race on the rest
+        let errors = Locked(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            do {
+                let store = try PostgresStore(url: url)
+                defer { store.close() }
+                for i in 0..<25 {
+                    var run = Self.runs()[i % 8]
+                    run.start.uid = "w\(worker)-\(i)"
+                    run.start.experiment = "writer-\(worker % 3)"
+                    _ = try store.record(run.start, run.outcome)
+                }
+            } catch { errors.withLock { $0 += 1 } }
+        }
+        #expect(errors.withLock { $0 } == 0)
+        let store = try PostgresStore(url: url)
+        defer { store.close() }
+        #expect(try store.runs(filter: nil, limit: nil).rows.count == 200)
+    }
+}
+
+@Suite struct PostgresLocationTests {
+    @Test func urlsParseAsLibpqReadsThem() throws {
+        let tcp = try PostgresLocation("postgresql://ann:secret@db.example:6543/pare", environment: [:])
+        #expect(tcp.host == "db.example" && tcp.port == 6543 && tcp.user == "ann" && tcp.password == "secret" && tcp.database == "pare")
+        #expect(!tcp.description.contains("secret"))
+        let socket = try PostgresLocation("postgresql:///pare?host=/tmp/pg&port=5433", environment: ["PGUSER": "bob", "PGPASSWORD": "pw"])
+        #expect(socket.socketPath == "/tmp/pg/.s.PGSQL.5433" && socket.user == "bob" && socket.password == "pw")
+        #expect(try PostgresLocation(socket.description, environment: ["PGUSER": "x"]).socketPath == socket.socketPath)
+        #expect(try PostgresLocation("postgres://h/d", environment: ["PGUSER": "u"]).host == "h")
+    }
+
+    @Test func badURLsAreOneSentence() {
+        for bad in ["postgresql://host", "postgresql://host/", "postgresql://h:99999/d", "postgresql://h/d?sslmode=require", "mysql://h/d"] {
+            #expect(throws: PostgresStoreError.self) { try PostgresLocation(bad, environment: [:]) }
+        }
+    }
+
+    @Test func anUnreachableServerIsNamedWithoutTheCredentials() throws {
+        do {
+            _ = try PostgresStore(url: "postgresql://ann:hunter2@127.0.0.1:1/pare")
+            Issue.record("connected to port 1")
+        } catch {
+            let text = String(describing: error)
+            #expect(text.hasPrefix("Cannot connect to PostgreSQL at 127.0.0.1:1: "), "\(text)")
+            #expect(text.contains("refused"), "\(text)")
+            #expect(!text.contains("hunter2") && !text.contains("\n"))
+        }
+    }
+}
+
+/// A value shared between test threads.
+final class Locked<T>: @unchecked Sendable {
+    private var value: T
+    private let lock = NSLock()
+    init(_ value: T) { self.value = value }
+    func withLock<R>(_ body: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return body(&value) }
+}
