@@ -108,7 +108,7 @@ let package = Package(
         ]),
         // Drives the built `pare` binary end to end (it depends on PareCLI so the binary is built first).
         .testTarget(name: "PareCLITests", dependencies: [
-            "Pare", "PareCLI", "PareTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "Pare", "PareCLI", "PareTestSupport", "PareStorePostgres", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -38,7 +38,7 @@ public enum LogLines {
     /// Records every good line of `url`; `refusedLine` hears each bad line and `recorded` each
     /// batch's new ids as they commit.
     /// `measureSpeed` false skips latency and throughput for the lines Pare evaluates.
-    public static func record(contentsOf url: URL, store: Store, defaultExperiment: String = "default",
+    public static func record(contentsOf url: URL, store: any RunRecorder, defaultExperiment: String = "default",
                               measureSpeed: Bool = true,
                               refusedLine: (Int, String) -> Void = { _, _ in },
                               recorded: ([Int64]) -> Void = { _ in }) throws -> Summary {
@@ -79,7 +79,7 @@ public enum LogLines {
                     continue
                 }
                 var run = try RunLog.prepare(request, models: models)
-                try RunLog.measure(&run, store: store)
+                try RunLog.measure(&run, store: store as? Store)
                 pending.append(BatchWriter.Line(number: number, uid: uid, run: run))
                 if let uid { uids.insert(uid) }
             } catch let error as StoreError {
@@ -183,14 +183,14 @@ final class BatchWriter: @unchecked Sendable {
         var alreadyRecorded: [Int] = []
     }
 
-    private let store: Store
+    private let store: any RunRecorder
     private let queue = DispatchQueue(label: "pare.log.writer")
     private let inFlight = DispatchSemaphore(value: 1)
     private let lock = NSLock()
     private var results: [Result] = []
     private var failure: (any Error)?
 
-    init(store: Store) { self.store = store }
+    init(store: any RunRecorder) { self.store = store }
 
     /// Queues a batch (waiting while the previous one commits); returns the batches done so far.
     func submit(_ lines: [Line]) throws -> [Result] {

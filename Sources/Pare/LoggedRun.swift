@@ -97,10 +97,10 @@ public enum RunLog {
     }
 
     /// Records one logged run; returns its id.
-    public static func record(_ request: LogRequest, store: Store,
+    public static func record(_ request: LogRequest, store: any RunRecorder,
                               progress: @escaping @Sendable (Double, String) -> Void = { _, _ in }) throws -> Int64 {
         var run = try prepare(request)
-        try measure(&run, store: store, progress: progress)
+        try measure(&run, store: store as? Store, progress: progress)
         return try store.record(run.start, run.outcome)
     }
 

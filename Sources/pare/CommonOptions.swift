@@ -2,16 +2,38 @@ import ArgumentParser
 import Foundation
 import Pare
 import PareStore
+import PareStorePostgres
 import PareTensor
 
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .long, help: "The SQLite database of runs.")
-    var db: String = "pare.sqlite"
+    @Option(name: .customLong("db"),
+            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (pare log, runs, leaderboard, pareto). Also PARE_DB.")
+    var given: String?
+
+    /// --db, else PARE_DB, else pare.sqlite.
+    var db: String { given ?? ProcessInfo.processInfo.environment["PARE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "pare.sqlite" }
+
+    /// The SQLite file; a PostgreSQL URL is refused for the commands that need the file.
+    func sqlitePath() throws -> String {
+        if PostgresLocation.isURL(db) {
+            throw UsageError("--db \((try? PostgresLocation(db))?.description ?? "postgresql://…") is a PostgreSQL store, which takes pare log, runs, leaderboard and pareto so far; this command needs a SQLite file (--db FILE).")
+        }
+        return db
+    }
 
     /// The store for reading: opened read-only (never written, never migrated); a missing
     /// file is an error, not a new empty database.
-    func openForReading() throws -> Store { try Store(readingAt: db) }
-    func openForWriting() throws -> Store { try Store(path: db, create: true) }
+    func openForReading() throws -> Store { try Store(readingAt: try sqlitePath()) }
+    func openForWriting() throws -> Store { try Store(path: try sqlitePath(), create: true) }
+    /// The store the queries both backends answer read from: the SQLite file read-only, or
+    /// the PostgreSQL server.
+    func openQueries() throws -> any RunQueries {
+        PostgresLocation.isURL(db) ? try PostgresStore(url: db) : try Store(readingAt: db)
+    }
+    /// The store `pare log` records into.
+    func openRecorder() throws -> any RunRecorder {
+        PostgresLocation.isURL(db) ? try PostgresStore(url: db) : try Store(path: db, create: true)
+    }
     /// What an output file of the same command must never replace.
     var protected: [ProtectedPath] { ProtectedPath.database(db) }
 }

@@ -22,7 +22,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let dbURL = URL(fileURLWithPath: database.db)
+            let dbURL = URL(fileURLWithPath: try database.sqlitePath())
             let folder = dbURL.deletingLastPathComponent().appending(path: "pare-demo")
             let demoFiles = ["digits.csv", "digits_train.csv", "digits_test.csv", "teacher.safetensors"].map {
                 ProtectedPath(folder.appending(path: $0).path, role: "a file of the demo's folder")

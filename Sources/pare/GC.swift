@@ -20,7 +20,7 @@ struct GC: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = dryRun ? try database.openForReading() : try Store(path: database.db, create: false)
+            let store = dryRun ? try database.openForReading() : try Store(path: try database.sqlitePath(), create: false)
             defer { store.close() }
             printOut("\(try store.collectGarbage(dryRun: dryRun))\n")
         }

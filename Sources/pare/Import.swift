@@ -49,7 +49,7 @@ struct ImportMLflow: ParsableCommand {
             }
             if intoExperiment?.isEmpty == true { throw UsageError("--into-experiment needs a name.") }
             let summary = try MLflowImport.run(source, experiment: experiment, intoExperiment: intoExperiment,
-                                               database: database.db)
+                                               database: try database.sqlitePath())
             printOut(summary.line + "\n")
         }
     }

@@ -28,7 +28,7 @@ struct Leaderboard: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let order: Bool? = ascending ? true : (descending ? false : nil)
-            try printTable(try database.openForReading().leaderboard(metric: metric, ascending: order, filter: selection.filter, limit: limit),
+            try printTable(try database.openQueries().leaderboard(metric: metric, ascending: order, filter: selection.filter, limit: limit),
                            format.format)
         }
     }

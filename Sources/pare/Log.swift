@@ -67,13 +67,13 @@ struct LogCommand: ParsableCommand {
                     startedAt: startedAt, endedAt: endedAt, uid: uid)
                 if !evaluate && noTiming { throw LogInputError("--no-timing is for --evaluate; leave it out.") }
                 var run = try RunLog.prepare(request)
-                let store = try database.openForWriting()
+                let store = try database.openRecorder()
                 defer { store.close() }
                 if let uid, try !store.existingUIDs([RunLog.storedUID(uid)]).isEmpty {
                     FileHandle.standardError.write(Data("a run with uid \(uid) is recorded already; nothing recorded again\n".utf8))
                     return
                 }
-                try RunLog.measure(&run, store: store)
+                try RunLog.measure(&run, store: store as? Store)
                 printOut("\(try store.record(run.start, run.outcome))\n")
             } catch let error as LogInputError {
                 throw UsageError(error.description)
@@ -91,7 +91,7 @@ struct LogCommand: ParsableCommand {
             throw UsageError("\(option) describes one run; with --from each line gives its own, so leave \(option) out.")
         }
         guard FileManager.default.fileExists(atPath: path) else { throw UsageError("no file at \(path); --from takes a JSON-lines file.") }
-        let store = try database.openForWriting()
+        let store = try database.openRecorder()
         defer { store.close() }
         let summary = try LogLines.record(
             contentsOf: URL(fileURLWithPath: path), store: store, defaultExperiment: experiment, measureSpeed: !noTiming,

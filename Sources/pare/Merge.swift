@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PareStore
+import PareStorePostgres
 
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,10 @@ struct MergeCommand: ParsableCommand {
             if let into, database.db != "pare.sqlite", into != database.db {
                 throw UsageError("--into \(into) and --db \(database.db) name different databases; give one of them.")
             }
-            let target = into ?? database.db
+            let target = try into ?? database.sqlitePath()
+            if PostgresLocation.isURL(target) {
+                throw UsageError("merge writes into a SQLite file (merging into a PostgreSQL store is not built yet); pass --into FILE.")
+            }
             // Every source is checked before the target is opened (or created): a bad one
             // leaves the target exactly as it was.
             for other in others { try Store.checkMergeSource(other, into: target) }

@@ -20,9 +20,9 @@ struct Pareto: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try database.openForReading()
+            let store = try database.openQueries()
             try printTable(try store.pareto(x: axes.x, y: axes.y, directions: axes.directions, filter: axes.selection.filter,
-                                            perMethod: axes.perMethod), format.format)
+                                            perMethod: axes.perMethod, allPoints: false), format.format)
         }
     }
 }

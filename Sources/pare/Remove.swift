@@ -26,7 +26,7 @@ struct Remove: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if runIDs.isEmpty && selection.filter == nil { throw UsageError("name the runs to remove (pare rm 4 5) or pass --where FILTER.") }
-            let store = dryRun ? try database.openForReading() : try Store(path: database.db, create: false)
+            let store = dryRun ? try database.openForReading() : try Store(path: try database.sqlitePath(), create: false)
             defer { store.close() }
             var ids = runIDs
             if let filter = selection.filter { ids += try store.runIDs(matching: filter) }

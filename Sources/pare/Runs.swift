@@ -27,13 +27,13 @@ struct Runs: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if reap {
-                let writer = try Store(path: database.db, create: false)
+                let writer = try Store(path: try database.sqlitePath(), create: false)
                 let reaped = try writer.reapedOnOpen + writer.reapInterruptedRuns()
                 writer.close()
                 let list = reaped.map(String.init).joined(separator: ", ")
                 FileHandle.standardError.write(Data("reaped \(reaped.count) interrupted run\(reaped.count == 1 ? "" : "s")\(reaped.isEmpty ? "" : ": " + list).\n".utf8))
             }
-            try printTable(try database.openForReading().runs(filter: selection.filter, limit: limit), format.format)
+            try printTable(try database.openQueries().runs(filter: selection.filter, limit: limit), format.format)
         }
     }
 }

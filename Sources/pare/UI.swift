@@ -41,7 +41,7 @@ struct UICommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let site = try Site(database: database.db, exportModel: { store, run in
+            let site = try Site(database: try database.sqlitePath(), exportModel: { store, run in
                 let (model, _) = try StoredModel.loadTransformer(run: run, from: store)
                 return model.transformer == nil ? ModelIO.safetensors(model).serialized() : nil
             })

@@ -1,4 +1,5 @@
 import Foundation
+import PareTestSupport
 import Testing
 import PareStore
 import PareTensor
@@ -186,12 +187,4 @@ struct PostgresStoreTests {
             #expect(!text.contains("hunter2") && !text.contains("\n"))
         }
     }
-}
-
-/// A value shared between test threads.
-final class Locked<T>: @unchecked Sendable {
-    private var value: T
-    private let lock = NSLock()
-    init(_ value: T) { self.value = value }
-    func withLock<R>(_ body: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return body(&value) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PareTestSupport
 import Testing
 import PareTensor
 @testable import PareStore

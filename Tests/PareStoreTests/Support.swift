@@ -1,4 +1,5 @@
 import Foundation
+import PareTestSupport
 import GRDB
 import PareTensor
 @testable import PareStore
@@ -50,12 +51,4 @@ extension Store {
 /// The ids of the runs a filter selects, ascending.
 func ids(_ store: Store, _ filter: String) throws -> [Int64] {
     try store.runs(filter: filter).column("id")!.compactMap { if case .int(let i) = $0 { i } else { nil } }.sorted()
-}
-
-/// A value shared between test threads.
-final class Locked<T>: @unchecked Sendable {
-    private var value: T
-    private let lock = NSLock()
-    init(_ value: T) { self.value = value }
-    func withLock<R>(_ body: (inout T) -> R) -> R { lock.lock(); defer { lock.unlock() }; return body(&value) }
 }
