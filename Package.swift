@@ -101,7 +101,9 @@ let package = Package(
         .testTarget(name: "PareCompressTests", dependencies: ["PareCompress", "PareTestSupport"]),
         .testTarget(name: "PareStoreTests", dependencies: ["PareStore", "PareTestSupport"]),
         // Runs against a live server named by PARE_TEST_POSTGRES (.ci/run starts one).
-        .testTarget(name: "PareStorePostgresTests", dependencies: ["PareStorePostgres", "PareStore", "PareTestSupport"]),
+        .testTarget(name: "PareStorePostgresTests", dependencies: [
+            "PareStorePostgres", "PareStore", "PareSQL", "PareTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor", "PareTestSupport"]),
         .testTarget(name: "PareUITests", dependencies: [
             "PareUI", "PareStore", "PareTensor", .product(name: "HummingbirdTesting", package: "hummingbird"),

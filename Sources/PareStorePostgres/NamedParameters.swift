@@ -7,6 +7,13 @@ import PostgresNIO
 /// left alone. Only the store's own query text passes through here; values are always bound.
 enum NamedParameters {
     static func query(_ sql: String, _ arguments: [String: DatabaseValue]) -> PostgresQuery {
+        query(sql, arguments, bindingMissingAsNull: false).query
+    }
+
+    /// The rewritten query, and the parameter names it found (for the tests that compare a
+    /// PostgreSQL query's parameters with its SQLite twin's).
+    static func query(_ sql: String, _ arguments: [String: DatabaseValue],
+                      bindingMissingAsNull: Bool) -> (query: PostgresQuery, sql: String, names: Set<String>) {
         var out = ""
         out.reserveCapacity(sql.utf8.count)
         var order: [String] = []
@@ -55,7 +62,7 @@ enum NamedParameters {
         }
         var binds = PostgresBindings(capacity: order.count)
         for name in order {
-            guard let value = arguments[name] else {
+            guard let value = arguments[name] ?? (bindingMissingAsNull ? .null : nil) else {
                 preconditionFailure("the query's parameter :\(name) was given no value")
             }
             switch value.storage {
@@ -66,6 +73,6 @@ enum NamedParameters {
             case .blob(let v): binds.append(ByteBuffer(bytes: v))
             }
         }
-        return PostgresQuery(unsafeSQL: out, binds: binds)
+        return (query: PostgresQuery(unsafeSQL: out, binds: binds), sql: out, names: Set(order))
     }
 }

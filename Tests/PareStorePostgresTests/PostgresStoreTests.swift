@@ -1,6 +1,8 @@
 import Foundation
 import PareTestSupport
 import Testing
+import GRDB
+import PareSQL
 import PareStore
 import PareTensor
 @testable import PareStorePostgres
@@ -156,6 +158,39 @@ struct PostgresStoreTests {
         let store = try PostgresStore(url: url)
         defer { store.close() }
         #expect(try store.runs(filter: nil, limit: nil).rows.count == 200)
+    }
+}
+
+@Suite struct PostgresDialectFilesTests {
+    /// Every SQLite migration has its PostgreSQL twin of the same name, and no twin is extra:
+    /// both stores are at the same version.
+    @Test func migrationsComeInPairs() {
+        #expect(EmbeddedSQL.postgresMigrations.map(\.name) == EmbeddedSQL.migrations.map(\.name))
+        #expect(EmbeddedSQL.migrations.count >= 6)
+    }
+
+    /// A PostgreSQL query replaces a SQLite one of the same name, with the same parameters.
+    @Test func everyPostgresQueryHasASQLiteTwinWithTheSameParameters() {
+        func parameters(_ sql: String) -> Set<String> {
+            NamedParameters.query(sql, [:], bindingMissingAsNull: true).names
+        }
+        #expect(!EmbeddedSQL.postgresQueryNames.isEmpty)
+        for name in EmbeddedSQL.postgresQueryNames {
+            #expect(EmbeddedSQL.queryNames.contains(name), "\(name).pgsql has no \(name).sql")
+            // record_param alone differs: a typed value is one column in SQLite, three here
+            // (RecordWriting.paramValue binds them).
+            let expected = name == "record_param"
+                ? parameters(EmbeddedSQL.query(name)).subtracting(["value"]).union(["value_integer", "value_real", "value_text"])
+                : parameters(EmbeddedSQL.query(name))
+            #expect(parameters(EmbeddedSQL.postgresQuery(name)) == expected, "\(name)")
+        }
+    }
+
+    @Test func namedParametersBecomeNumbersOutsideQuotesCommentsAndCasts() {
+        let q = NamedParameters.query("SELECT ':no', \":no\", x::text, :a, :b, :a -- :c\n/* :d */ FROM t WHERE y = :b",
+                                      ["a": 1.databaseValue, "b": "x".databaseValue], bindingMissingAsNull: false)
+        #expect(q.sql == "SELECT ':no', \":no\", x::text, $1, $2, $1 -- :c\n/* :d */ FROM t WHERE y = $2")
+        #expect(q.query.binds.count == 2)
     }
 }
 
