@@ -54,19 +54,9 @@ extension Store {
     /// Records several whole runs in one transaction (all or none), through the same writes as
     /// `record`: for bulk loads, where one commit per run (~29 WAL pages each) dominates.
     public func record(batch runs: [(start: RunStart, outcome: RunOutcome)]) throws -> [Int64] {
-        let runs = try runs.map { (start: try RunWriter.validated($0.start), outcome: $0.outcome) }
-        try runs.forEach { try RunWriter.validate($0.outcome) }
-        let ids = try write { db in
-            let writer = SQLiteRecordWriter(db: db)
-            return try runs.map { run in
-                let id = try RunWriter.insertRun(writer, run.start, known: known, finished: run.outcome.notes,
-                                                 error: run.outcome.error)
-                try RunWriter.writeResults(writer, id.run, run.outcome)
-                return id
-            }
-        }
-        for (run, id) in zip(runs, ids) { RunWriter.remember(run.start, experimentID: id.experiment, in: known) }
-        return ids.map(\.run)
+        let runs = try RunWriter.validated(batch: runs)
+        let ids = try write { db in try RunWriter.writeBatch(SQLiteRecordWriter(db: db), runs, known: known) }
+        return RunWriter.remember(runs, ids, in: known)
     }
 }
 
@@ -214,6 +204,30 @@ public enum RunWriter {
     /// Named arguments as database values (nil as NULL).
     static func values(_ arguments: [String: (any DatabaseValueConvertible)?]) -> [String: DatabaseValue] {
         arguments.mapValues { $0?.databaseValue ?? .null }
+    }
+
+    /// A batch's runs checked (`validated`, `validate`) before anything is written.
+    public static func validated(batch runs: [(start: RunStart, outcome: RunOutcome)]) throws -> [(start: RunStart, outcome: RunOutcome)] {
+        let runs = try runs.map { (start: try validated($0.start), outcome: $0.outcome) }
+        try runs.forEach { try validate($0.outcome) }
+        return runs
+    }
+
+    /// Writes whole runs inside the caller's transaction; their ids.
+    public static func writeBatch(_ db: some RecordWriting, _ runs: [(start: RunStart, outcome: RunOutcome)],
+                                  known: KnownRows) throws -> [(run: Int64, experiment: Int64)] {
+        try runs.map { run in
+            let id = try insertRun(db, run.start, known: known, finished: run.outcome.notes, error: run.outcome.error)
+            try writeResults(db, id.run, run.outcome)
+            return id
+        }
+    }
+
+    /// `remember` for a committed batch; the runs' ids.
+    public static func remember(_ runs: [(start: RunStart, outcome: RunOutcome)], _ ids: [(run: Int64, experiment: Int64)],
+                                in known: KnownRows) -> [Int64] {
+        for (run, id) in zip(runs, ids) { remember(run.start, experimentID: id.experiment, in: known) }
+        return ids.map(\.run)
     }
 
     /// After the transaction committed: its experiment, model and datasets exist for good.

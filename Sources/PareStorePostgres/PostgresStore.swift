@@ -40,20 +40,12 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
     }
 
     public func record(batch runs: [(start: RunStart, outcome: RunOutcome)]) throws -> [Int64] {
-        let runs = try runs.map { (start: try RunWriter.validated($0.start), outcome: $0.outcome) }
-        try runs.forEach { try RunWriter.validate($0.outcome) }
+        let runs = try RunWriter.validated(batch: runs)
         return try lock.withLock {
-            let writer = PostgresRecordWriter(session: session)
             let ids = try session.transaction {
-                try runs.map { run in
-                    let id = try RunWriter.insertRun(writer, run.start, known: known, finished: run.outcome.notes,
-                                                     error: run.outcome.error)
-                    try RunWriter.writeResults(writer, id.run, run.outcome)
-                    return id
-                }
+                try RunWriter.writeBatch(PostgresRecordWriter(session: session), runs, known: known)
             }
-            for (run, id) in zip(runs, ids) { RunWriter.remember(run.start, experimentID: id.experiment, in: known) }
-            return ids.map(\.run)
+            return RunWriter.remember(runs, ids, in: known)
         }
     }
 
