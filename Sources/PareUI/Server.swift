@@ -34,10 +34,13 @@ public enum UIServer {
     }
 
     /// Runs the server until interrupted. A port already in use is one sentence.
+    /// Ctrl-C and SIGTERM are left to the CLI's interrupt guard, which exits 130/143 as every
+    /// other command does: had the service's own lifecycle caught them too, the two would race,
+    /// and a graceful shutdown that won returned normally, with exit status 0.
     public static func run(_ site: Site, host: String, port: Int,
                            onRunning: @escaping @Sendable (Int) async -> Void) async throws {
         do {
-            try await application(site, host: host, port: port, onRunning: onRunning).runService()
+            try await application(site, host: host, port: port, onRunning: onRunning).runService(gracefulShutdownSignals: [])
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw UIStartError("port \(port) on \(host) is in use (another server is there); pick another with --port")
         } catch let error as IOError where error.errnoCode == EACCES {
