@@ -1,5 +1,6 @@
 import GRDB
 import PostgresNIO
+import Synchronization
 
 /// Pare's query files name their parameters (`:run_id`), as SQLite takes them; PostgreSQL
 /// numbers them (`$1`). This rewrites the names to numbers, each name one number however often
@@ -14,6 +15,39 @@ enum NamedParameters {
     /// PostgreSQL query's parameters with its SQLite twin's).
     static func query(_ sql: String, _ arguments: [String: DatabaseValue],
                       bindingMissingAsNull: Bool) -> (query: PostgresQuery, sql: String, names: Set<String>) {
+        let (out, order) = rewritten(sql)
+        var binds = PostgresBindings(capacity: order.count)
+        for name in order {
+            guard let value = arguments[name] ?? (bindingMissingAsNull ? .null : nil) else {
+                preconditionFailure("the query's parameter :\(name) was given no value")
+            }
+            switch value.storage {
+            case .null: binds.appendNull()
+            case .int64(let v): binds.append(v)
+            case .double(let v): binds.append(v)
+            case .string(let v): binds.append(v)
+            case .blob(let v): binds.append(ByteBuffer(bytes: v))
+            }
+        }
+        return (query: PostgresQuery(unsafeSQL: out, binds: binds), sql: out, names: Set(order))
+    }
+
+    /// Rewritten texts by their original: a store runs the same few queries thousands of times.
+    /// Filters make new texts, so the cache is emptied when it grows past a few hundred.
+    private static let cache = Mutex<[String: (sql: String, order: [String])]>([:])
+
+    /// The text with `$n` for each name, and the names in their numbers' order.
+    static func rewritten(_ sql: String) -> (sql: String, order: [String]) {
+        if let hit = cache.withLock({ $0[sql] }) { return hit }
+        let result = scan(sql)
+        cache.withLock { cache in
+            if cache.count >= 512 { cache.removeAll() }
+            cache[sql] = result
+        }
+        return result
+    }
+
+    private static func scan(_ sql: String) -> (sql: String, order: [String]) {
         var out = ""
         out.reserveCapacity(sql.utf8.count)
         var order: [String] = []
@@ -60,19 +94,6 @@ enum NamedParameters {
                 i += 1
             }
         }
-        var binds = PostgresBindings(capacity: order.count)
-        for name in order {
-            guard let value = arguments[name] ?? (bindingMissingAsNull ? .null : nil) else {
-                preconditionFailure("the query's parameter :\(name) was given no value")
-            }
-            switch value.storage {
-            case .null: binds.appendNull()
-            case .int64(let v): binds.append(v)
-            case .double(let v): binds.append(v)
-            case .string(let v): binds.append(v)
-            case .blob(let v): binds.append(ByteBuffer(bytes: v))
-            }
-        }
-        return (query: PostgresQuery(unsafeSQL: out, binds: binds), sql: out, names: Set(order))
+        return (sql: out, order: order)
     }
 }

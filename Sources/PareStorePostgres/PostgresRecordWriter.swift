@@ -3,30 +3,79 @@ import PareStore
 import PareTensor
 
 /// `RunWriter`'s statements on a PostgreSQL session, inside the store's transaction.
-struct PostgresRecordWriter: RecordWriting {
+///
+/// Every statement is a round trip to the server, and a run is some twenty rows, so the rows a
+/// batch writes most — runs, params, metrics, reported metrics, tags — are held and written
+/// together, one statement per table (`queries/postgresql/*_batch.pgsql`), with each run's id
+/// reserved from the sequence up front. Anything else (an experiment, a model, a blob, a tensor)
+/// is written at once, after the held rows, so each row still follows what it refers to.
+/// `flush` writes what is held; the store calls it before committing.
+final class PostgresRecordWriter: RecordWriting {
     let session: PostgresSession
+    /// How many runs the batch will insert, so their ids are reserved in one statement.
+    private var runsToCome: Int
+    private var reservedIDs: ArraySlice<Int64> = []
+    /// The held rows of each batched query, written in this order: a run before its rows.
+    private static let batched = ["record_run", "record_param", "record_metric", "record_reported_metric", "record_tag"]
+    private var held: [String: [[String: DatabaseValue]]] = [:]
+    /// Rows per statement: a batch's JSON stays a few megabytes.
+    static let rowsPerStatement = 10_000
+
+    init(session: PostgresSession, runs: Int) {
+        self.session = session
+        runsToCome = runs
+    }
 
     func execute(_ query: String, _ arguments: [String: DatabaseValue]) throws {
+        if Self.batched.contains(query) {
+            held[query, default: []].append(arguments)
+            return
+        }
+        try flush()
         try session.run(query, arguments)
     }
 
-    /// `record_run` in PostgreSQL's dialect returns the new id.
+    /// `record_run`: the run's row is held, under the next reserved id.
     func insert(_ query: String, _ arguments: [String: DatabaseValue]) throws -> Int64 {
-        let rows = try session.run(query, arguments).rows
-        guard case .int(let id)? = rows.first?.first else {
-            throw PostgresStoreError.refused(server: session.location.server, reason: "the new run's id did not come back")
+        precondition(query == "record_run", "only record_run inserts a row whose id is needed")
+        if reservedIDs.isEmpty {
+            let rows = try session.run("reserve_run_ids", ["count": Int64(max(runsToCome, 1)).databaseValue]).rows
+            reservedIDs = rows.compactMap { if case .int(let id) = $0[0] { id } else { nil } }[...]
+            guard !reservedIDs.isEmpty else {
+                throw PostgresStoreError.refused(server: session.location.server, reason: "no run id could be reserved")
+            }
         }
+        let id = reservedIDs.removeFirst()
+        runsToCome -= 1
+        var row = arguments
+        row["id"] = id.databaseValue
+        held["record_run", default: []].append(row)
         return id
     }
 
     func integer(_ query: String, _ arguments: [String: DatabaseValue]) throws -> Int64? {
+        try flush()
         if case .int(let v)? = try session.run(query, arguments).rows.first?.first { return v }
         return nil
     }
 
     /// `record_blob` in PostgreSQL's dialect returns a row only when the blob is new.
     func insertBlob(_ arguments: [String: DatabaseValue]) throws -> Bool {
-        !(try session.run("record_blob", arguments).rows.isEmpty)
+        try flush()
+        return !(try session.run("record_blob", arguments).rows.isEmpty)
+    }
+
+    /// Writes the held rows, table by table.
+    func flush() throws {
+        if held.isEmpty { return }
+        for query in Self.batched {
+            guard let rows = held[query] else { continue }
+            for start in stride(from: 0, to: rows.count, by: Self.rowsPerStatement) {
+                let chunk = rows[start..<min(rows.count, start + Self.rowsPerStatement)]
+                try session.run("\(query)_batch", ["rows": JSONRows.encode(chunk).databaseValue])
+            }
+        }
+        held.removeAll()
     }
 
     /// A param's value in the column of its type (migrations/postgresql/0001): integers and

@@ -43,7 +43,10 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
         let runs = try RunWriter.validated(batch: runs)
         return try lock.withLock {
             let ids = try session.transaction {
-                try RunWriter.writeBatch(PostgresRecordWriter(session: session), runs, known: known)
+                let writer = PostgresRecordWriter(session: session, runs: runs.count)
+                let ids = try RunWriter.writeBatch(writer, runs, known: known)
+                try writer.flush()
+                return ids
             }
             return RunWriter.remember(runs, ids, in: known)
         }

@@ -109,6 +109,43 @@ struct PostgresStoreTests {
         #expect(params[0][1] == .int(8) && params[0][2] == .null)   // run 6 is i = 5: 8 bits
     }
 
+    /// A batch travels as one JSON parameter (record_*_batch): reals come back bit for bit,
+    /// integers at their extremes, and text with quotes, escapes and SQL in it as it was.
+    @Test func batchedRowsComeBackExactly() throws {
+        let store = try PostgresStore(url: try PostgresTestServer.freshDatabase())
+        defer { store.close() }
+        let reals: [Double] = [0.1, 0.1 + 0.2, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -1e-300,
+                               123456789.12345679, .infinity, -.infinity, 1.0 / 3.0]
+        let text = "it's \"quoted\" \\ back\\slash\nnew line\ttab \u{01} é 🙂 '); DROP TABLE runs; --"
+        var runs: [(start: RunStart, outcome: RunOutcome)] = []
+        for (i, real) in reals.enumerated() {
+            let start = RunStart(name: text, method: "quant-weight",
+                                 config: ["real": .double(real), "big": .int(i % 2 == 0 ? Int.max : Int.min), "text": .string(text), "flag": .bool(i % 2 == 0)],
+                                 pareVersion: "0.1.0-test", source: .log, uid: "exact-\(i)")
+            runs.append((start: start, outcome: RunOutcome(metrics: [(key: "score", value: real, step: 0), (key: "nan", value: .nan, step: 0)],
+                                                           reported: ["score"], reportedAlongside: [(key: "score", value: -real, step: 2)],
+                                                           tags: ["note": text])))
+        }
+        let ids = try store.record(batch: runs)
+        #expect(ids == Array(1...Int64(reals.count)))
+        let session = try PostgresSession(store.location)
+        defer { session.close() }
+        for (id, real) in zip(ids, reals) {
+            let metric = try session.table("SELECT value, reported FROM metrics WHERE run_id = :id AND key = 'score'", ["id": id.databaseValue]).rows
+            #expect(metric == [[.double(real), .int(1)]], "run \(id)")
+            #expect(try session.table("SELECT value FROM metrics WHERE run_id = :id AND key = 'nan'", ["id": id.databaseValue]).rows == [[.null]])
+            let params = try session.table("SELECT key, value_integer, value_real, value_text FROM params WHERE run_id = :id ORDER BY key", ["id": id.databaseValue]).rows
+            let big: Int64 = id % 2 == 1 ? .max : .min
+            #expect(params == [[.text("big"), .int(big), .null, .null], [.text("flag"), .int(id % 2 == 1 ? 1 : 0), .null, .null],
+                               [.text("method"), .null, .null, .text("quant-weight")],
+                               [.text("real"), .null, .double(real), .null], [.text("text"), .null, .null, .text(text)]])
+            #expect(try session.table("SELECT step, value FROM reported_metrics WHERE run_id = :id", ["id": id.databaseValue]).rows
+                    == [[.int(2), .double(-real)]])
+            #expect(try session.table("SELECT name FROM runs WHERE id = :id", ["id": id.databaseValue]).rows == [[.text(text)]])
+            #expect(try session.table("SELECT value FROM tags WHERE run_id = :id", ["id": id.databaseValue]).rows == [[.text(text)]])
+        }
+    }
+
     @Test func reopeningMigratesNothingAndAForeignDatabaseIsRefused() throws {
         let url = try PostgresTestServer.freshDatabase()
         let first = try PostgresStore(url: url)
@@ -175,7 +212,7 @@ struct PostgresStoreTests {
             NamedParameters.query(sql, [:], bindingMissingAsNull: true).names
         }
         #expect(!EmbeddedSQL.postgresQueryNames.isEmpty)
-        for name in EmbeddedSQL.postgresQueryNames {
+        for name in EmbeddedSQL.postgresQueryNames where !Self.postgresOnly(name) {
             #expect(EmbeddedSQL.queryNames.contains(name), "\(name).pgsql has no \(name).sql")
             // record_param alone differs: a typed value is one column in SQLite, three here
             // (RecordWriting.paramValue binds them).
@@ -183,6 +220,26 @@ struct PostgresStoreTests {
                 ? parameters(EmbeddedSQL.query(name)).subtracting(["value"]).union(["value_integer", "value_real", "value_text"])
                 : parameters(EmbeddedSQL.query(name))
             #expect(parameters(EmbeddedSQL.postgresQuery(name)) == expected, "\(name)")
+        }
+    }
+
+    /// The queries that write a batch in one statement exist only here (in SQLite a statement
+    /// costs no round trip): `reserve_run_ids`, and `X_batch` for a query X whose arguments
+    /// are the columns of each JSON row.
+    static func postgresOnly(_ name: String) -> Bool { name == "reserve_run_ids" || name.hasSuffix("_batch") }
+
+    @Test func eachBatchQueryTakesItsSingleRowTwinsArgumentsAsColumns() {
+        let batches = EmbeddedSQL.postgresQueryNames.filter { $0.hasSuffix("_batch") }
+        #expect(batches.count == 5)
+        for name in batches {
+            let single = String(name.dropLast("_batch".count))
+            let text = EmbeddedSQL.postgresQuery(name)
+            #expect(NamedParameters.query(text, [:], bindingMissingAsNull: true).names == ["rows"], "\(name)")
+            // "AS r(id bigint, key text, …)": the first word of each column definition.
+            let list = text.components(separatedBy: "json_to_recordset(:rows::json) AS r(").last?.components(separatedBy: ")").first ?? ""
+            let columns = Set(list.split(separator: ",").compactMap { $0.split(whereSeparator: \.isWhitespace).first.map(String.init) })
+            let arguments = NamedParameters.query(EmbeddedSQL.postgresQuery(single), [:], bindingMissingAsNull: true).names
+            #expect(columns == (name == "record_run_batch" ? arguments.union(["id"]) : arguments), "\(name)")
         }
     }
 
