@@ -101,8 +101,9 @@ let package = Package(
         .testTarget(name: "PareCompressTests", dependencies: ["PareCompress", "PareTestSupport"]),
         .testTarget(name: "PareStoreTests", dependencies: ["PareStore", "PareTestSupport"]),
         // Runs against a live server named by PARE_TEST_POSTGRES (.ci/run starts one).
+        .target(name: "PareTestPostgres", dependencies: ["PareStorePostgres"], path: "Tests/PareTestPostgres"),
         .testTarget(name: "PareStorePostgresTests", dependencies: [
-            "PareStorePostgres", "PareStore", "PareSQL", "PareTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            "PareStorePostgres", "PareStore", "PareSQL", "PareTestSupport", "PareTestPostgres", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor", "PareTestSupport"]),
         .testTarget(name: "PareUITests", dependencies: [
@@ -110,7 +111,7 @@ let package = Package(
         ]),
         // Drives the built `pare` binary end to end (it depends on PareCLI so the binary is built first).
         .testTarget(name: "PareCLITests", dependencies: [
-            "Pare", "PareCLI", "PareTestSupport", "PareStorePostgres", .product(name: "GRDB", package: "GRDB.swift"),
+            "Pare", "PareCLI", "PareTestSupport", "PareTestPostgres", "PareStorePostgres", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ]
 )

@@ -3,7 +3,7 @@
 -- import).
 SELECT key,
        max(CASE WHEN step = 0 THEN value END) AS value,
-       sum(step > 0) AS curve_points,
+       count(CASE WHEN step > 0 THEN 1 END) AS curve_points,
        CASE WHEN max(reported) = 1 THEN 'user' ELSE 'pare' END AS measured_by
 FROM metrics
 WHERE run_id = :run_id

@@ -2,7 +2,7 @@
 -- final values and curve point counts, as show_metrics.sql gives Pare's.
 SELECT key,
        max(CASE WHEN step = 0 THEN value END) AS value,
-       sum(step > 0) AS curve_points
+       count(CASE WHEN step > 0 THEN 1 END) AS curve_points
 FROM reported_metrics
 WHERE run_id = :run_id
 GROUP BY key

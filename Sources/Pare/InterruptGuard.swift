@@ -11,7 +11,7 @@ public final class InterruptGuard: @unchecked Sendable {
     public static let shared = InterruptGuard()
 
     private let lock = NSLock()
-    private var store: Store?
+    private var store: (any RunTracker)?
     private var runID: Int64?
     private var sources: [DispatchSourceSignal] = []
 
@@ -26,7 +26,7 @@ public final class InterruptGuard: @unchecked Sendable {
     }
 
     /// The run now in progress (nil when between runs).
-    public func track(_ runID: Int64?, in store: Store?) {
+    public func track(_ runID: Int64?, in store: (any RunTracker)?) {
         lock.lock(); defer { lock.unlock() }
         self.runID = runID
         self.store = store

@@ -263,7 +263,7 @@ public enum Pipeline {
     /// Records every stage in order; returns the stage run ids (the last is the pipeline's
     /// result). A failing stage is marked failed and the error rethrown; earlier stages stay
     /// finished (each is a complete run of its own).
-    public static func record(_ run: Prepared, store: Store,
+    public static func record(_ run: Prepared, store: any RunTracker,
                               progress: @escaping @Sendable (Double, String) -> Void = { _, _ in },
                               onRunStarted: (Int64) -> Void = { _ in }) throws -> [Int64] {
         var ids: [Int64] = []

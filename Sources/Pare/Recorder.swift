@@ -127,7 +127,7 @@ public enum Recorder {
 
     /// Records a prepared run: the run row first (status running), then compression and
     /// evaluation, then every tensor and metric in one transaction — or the run marked failed.
-    public static func record(_ run: Prepared, store: Store, parentRunID: Int64? = nil,
+    public static func record(_ run: Prepared, store: any RunTracker, parentRunID: Int64? = nil,
                               progress: @escaping @Sendable (Double, String) -> Void = { _, _ in },
                               onRunStarted: (Int64) -> Void = { _ in }) throws -> Int64 {
         try recordStage(method: run.method, config: run.method.config, input: run.base.model, base: run.base,
@@ -154,7 +154,7 @@ public enum Recorder {
     /// stage), evaluated against the original base model. Returns its id and compressed model.
     static func recordStage(method: any CompressionMethod, config: [String: ConfigValue], input: Model,
                             base: ModelIO.Loaded, data: RunData, request: RecordRequest, name: String?,
-                            store: Store, parentRunID: Int64?,
+                            store: any RunTracker, parentRunID: Int64?,
                             progress: @escaping @Sendable (Double, String) -> Void,
                             onRunStarted: (Int64) -> Void) throws -> (id: Int64, model: Model) {
         // Prepared first (a black-box teacher is asked now), so a teacher that fails leaves no
@@ -191,7 +191,7 @@ public enum Recorder {
     /// baseline serves every run that shares it (a sweep over temperatures trains the student
     /// alone once). Returns its id and accuracy.
     static func recordBaseline(_ baseline: any CompressionMethod, of name: String, input: Model, base: ModelIO.Loaded,
-                               data: RunData, request: RecordRequest, store: Store,
+                               data: RunData, request: RecordRequest, store: any RunTracker,
                                progress: @escaping @Sendable (Double, String) -> Void,
                                onRunStarted: (Int64) -> Void) throws -> (id: Int64, metrics: [String: Double]) {
         let config = baseline.config
@@ -221,7 +221,7 @@ public enum Recorder {
 
     /// The context a method compresses with: the run's data, seed and extra models, and a
     /// black-box teacher answer cache per command kept in `store`.
-    static func context(data: RunData, request: RecordRequest, store: Store?, base: ModelIO.Loaded? = nil,
+    static func context(data: RunData, request: RecordRequest, store: (any RunTracker)?, base: ModelIO.Loaded? = nil,
                         progress: @escaping @Sendable (Double, String) -> Void) -> CompressionContext {
         var cache: (@Sendable (String) -> (any TeacherAnswerCache)?)?
         if let store {
@@ -235,7 +235,7 @@ public enum Recorder {
     }
 
     static func compressAndEvaluate(method: any CompressionMethod, input: Model, base: ModelIO.Loaded, data: RunData,
-                                    request: RecordRequest, store: Store? = nil,
+                                    request: RecordRequest, store: (any RunTracker)? = nil,
                                     progress: @escaping @Sendable (Double, String) -> Void) throws -> (RunOutcome, Model) {
         let context = context(data: data, request: request, store: store, base: base, progress: progress)
         let clock = ContinuousClock()

@@ -114,7 +114,7 @@ public enum Sensitivity {
     }
 
     /// Records the reference and every group not already recorded.
-    public static func run(_ prepared: Prepared, store: Store,
+    public static func run(_ prepared: Prepared, store: any RunTracker,
                            progress: @escaping @Sendable (Double, String) -> Void = { _, _ in },
                            onRunStarted: (Int64) -> Void = { _ in }, onRunEnded: () -> Void = {}) throws -> [Sweep.Outcome] {
         try Sweep.run(prepared.sweep, store: store, progress: progress, onRunStarted: onRunStarted, onRunEnded: onRunEnded)
@@ -133,7 +133,7 @@ public enum Sensitivity {
         public var rows: [(group: String, layers: Int, run: Int64?, status: Sweep.Status, value: Double?, delta: Double?)]
     }
 
-    public static func result(_ prepared: Prepared, _ outcomes: [Sweep.Outcome], store: Store) throws -> Result {
+    public static func result(_ prepared: Prepared, _ outcomes: [Sweep.Outcome], store: any RunTracker) throws -> Result {
         let metrics = try outcomes.map { o in try o.runID.map { try store.finalMetrics(run: $0) } ?? [:] }
         let metric = metrics.lazy.compactMap(headlineMetric).first ?? "perplexity"
         let baseValue = metrics.first?[metric]

@@ -168,7 +168,7 @@ public enum Sweep {
     }
 
     /// Points whose identity already has a finished run: (index, run id).
-    public static func alreadyRecorded(_ prepared: Prepared, in store: Store) throws -> [Int: Int64] {
+    public static func alreadyRecorded(_ prepared: Prepared, in store: any RunTracker) throws -> [Int: Int64] {
         var found: [Int: Int64] = [:]
         for (i, point) in prepared.points.enumerated() {
             if let id = try store.finishedRun(like: Pipeline.finalRunStart(point.run)) { found[i] = id }
@@ -178,7 +178,7 @@ public enum Sweep {
 
     /// Records every point not already recorded, in grid order. A point that fails is recorded
     /// as failed and the sweep goes on; `progress` gets the fraction of the points to record.
-    public static func run(_ prepared: Prepared, store: Store,
+    public static func run(_ prepared: Prepared, store: any RunTracker,
                            progress: @escaping @Sendable (Double, String) -> Void = { _, _ in },
                            onRunStarted: (Int64) -> Void = { _ in },
                            onRunEnded: () -> Void = {}) throws -> [Outcome] {
@@ -215,7 +215,7 @@ public enum Sweep {
     }
 
     /// The sweep's runs: id, status, the grid values, then the headline metrics.
-    public static func table(_ outcomes: [Outcome], grid: [GridAxis], store: Store) throws -> ResultTable {
+    public static func table(_ outcomes: [Outcome], grid: [GridAxis], store: any RunTracker) throws -> ResultTable {
         var metricKeys = ["accuracy", "agreement", "kl_to_base", "size_bytes", "compression_ratio", "latency_ms_p50"]
         let allMetrics = try outcomes.map { outcome in try outcome.runID.map { try store.finalMetrics(run: $0) } ?? [:] }
         // Runs recorded beside a baseline (distillation) also show what they gained over it.

@@ -7,10 +7,10 @@ import PareStore
 /// knows nothing of SQLite. Batches are one query / one transaction. A cache that cannot be
 /// read or written only costs queries: errors are swallowed (the run itself still records).
 public final class StoreTeacherCache: TeacherAnswerCache, @unchecked Sendable {
-    let store: Store
+    let store: any RunTracker
     public let teacher: String
 
-    public init(store: Store, teacher: String) {
+    public init(store: any RunTracker, teacher: String) {
         self.store = store
         self.teacher = teacher
     }

@@ -8,7 +8,7 @@ import PareTensor
 /// perplexity, NLL, per-token KL and agreement, prefill and decode speed for a decoder LM;
 /// `embedding_cosine` and the probe's `accuracy` for an encoder.
 enum TransformerEvaluation {
-    static func metrics(model: Model, base: ModelIO.Loaded, data: RunData, sizeBytes: Int, store: Store?,
+    static func metrics(model: Model, base: ModelIO.Loaded, data: RunData, sizeBytes: Int, store: (any RunTracker)?,
                         measureTiming: Bool, progress: @escaping @Sendable (Double, String) -> Void) throws -> [String: Double] {
         guard let transformer = model.transformer, let baseTransformer = base.model.transformer else {
             throw PareError("a transformer run needs a transformer model and base.")
@@ -69,7 +69,7 @@ enum TransformerEvaluation {
     /// The probe of the base encoder on `train`: from the store when a run trained it before,
     /// else trained now on the base model's embeddings and kept there.
     static func probe(for base: ModelIO.Loaded, encoder: BertModel, tokenizer: any Tokenizer, train: SentenceSet,
-                      store: Store?, progress: @escaping (Double, String) -> Void) throws -> LinearProbe {
+                      store: (any RunTracker)?, progress: @escaping (Double, String) -> Void) throws -> LinearProbe {
         if let json = try store?.probe(model: base.hash, dataset: train.contentHash),
            let cached = try? JSONDecoder().decode(LinearProbe.self, from: Data(json.utf8)) {
             return cached

@@ -19,7 +19,7 @@ public enum CanonicalJSON {
         object(values.mapValues { ConfigValue.string($0) })
     }
 
-    static func array(_ values: [Int]) -> String {
+    public static func array(_ values: [Int]) -> String {
         "[" + values.map(String.init).joined(separator: ",") + "]"
     }
 

@@ -127,83 +127,70 @@ public struct GarbageReport: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension Store {
-    /// What `removeRuns` would remove: `ids`, their later pipeline stages, and the runs naming
-    /// any of those as `baseline_run`, transitively. Reads only.
-    public func removalPlan(_ ids: [Int64]) throws -> RunRemoval {
-        try read { db in try Self.removal(db, ids) }
-    }
-
-    /// Removes `ids` with their later pipeline stages and the runs naming them as their
-    /// baseline (see `removalPlan`), with every row that belongs to them (params, metrics,
-    /// reported metrics, tensors, tags: ON DELETE CASCADE), in one transaction. Blobs stay
-    /// (shared by content) until `collectGarbage`. Throws, removing nothing, for an unknown id or
-    /// when any of those runs is being recorded by a live process.
-    @discardableResult
-    public func removeRuns(_ ids: [Int64]) throws -> RunRemoval {
-        try write { db in
-            let plan = try Self.removal(db, ids)
-            // delete_run.sql (shared with sweep resume) keeps a run that a stage still names as its
-            // parent, so remove the stages first: each pass removes the runs with no child left.
-            var left = plan.ids
-            while !left.isEmpty {
-                let statement = try db.cachedStatement(sql: SQLText.query("delete_run"))
-                let before = left.count
-                left = try left.filter { id in
-                    try statement.execute(arguments: ["id": id])
-                    return db.changesCount == 0
-                }
-                if left.count == before {
-                    throw StoreError.invalidQuery("runs \(left.map(String.init).joined(separator: ", ")) name each other as parents; nothing was removed")
-                }
-            }
-            return plan
-        }
-    }
-
-    /// The closure of `ids` under "pipeline stage after" and "baseline of", refused when a run in
-    /// it is live.
-    static func removal(_ db: Database, _ ids: [Int64]) throws -> RunRemoval {
+extension RunEdits {
+    /// What `remove` would remove: `ids`, their later pipeline stages, and the runs naming any
+    /// of those as `baseline_run`, transitively. Refused when a run in it is being recorded by a
+    /// live process. Reads only.
+    public static func removal(_ source: some RowSource, _ ids: [Int64]) throws -> RunRemoval {
         guard !ids.isEmpty else { throw DeletionError.noRuns }
-        for id in ids { try requireRun(db, id) }
+        for id in ids { try source.requireRun(id) }
         var reasons: [Int64: RunRemoval.Reason] = [:]
         var queue: [Int64] = []
         for id in ids where reasons[id] == nil {
             reasons[id] = .named
             queue.append(id)
         }
-        let children = try db.cachedStatement(sql: SQLText.query("run_children"))
-        let companions = try db.cachedStatement(sql: SQLText.query("runs_with_baseline"))
         var next = 0
         while next < queue.count {
             let id = queue[next]
             next += 1
-            let found = try Int64.fetchAll(children, arguments: ["id": id]).map { ($0, RunRemoval.Reason.pipelineStage(after: id)) }
-                + Int64.fetchAll(companions, arguments: ["id": id]).map { ($0, RunRemoval.Reason.baselineRemoved(id)) }
+            let arguments = ["id": id.databaseValue]
+            let found = try source.integers("run_children", arguments).map { ($0, RunRemoval.Reason.pipelineStage(after: id)) }
+                + source.integers("runs_with_baseline", arguments).map { ($0, RunRemoval.Reason.baselineRemoved(id)) }
             for (other, reason) in found where reasons[other] == nil {
                 reasons[other] = reason
                 queue.append(other)
             }
         }
         let plan = RunRemoval(runs: reasons.keys.sorted().map { RunRemoval.Entry(id: $0, reason: reasons[$0]!) })
-        if let live = try liveRuns(db, among: Set(plan.ids)).first {
+        if let live = try source.liveRuns(among: Set(plan.ids)).first {
             let reason = reasons[live.id].flatMap { $0 == .named ? nil : $0.description }
             throw DeletionError.running(id: live.id, reason: reason, host: live.host, pid: live.pid, gc: false)
         }
         return plan
     }
 
-    /// The runs stored as 'running' whose recording process is alive (not interrupted), among
-    /// `ids` or all when nil, ascending.
-    static func liveRuns(_ db: Database, among ids: Set<Int64>? = nil) throws -> [(id: Int64, host: String?, pid: Int64?)] {
-        let interrupted = Set(try interruptedRunIDs(db))
-        var out: [(id: Int64, host: String?, pid: Int64?)] = []
-        for row in try Row.fetchAll(db.cachedStatement(sql: SQLText.query("running_runs"))) {
-            let id: Int64 = row["id"]
-            guard !interrupted.contains(id), ids?.contains(id) ?? true else { continue }
-            out.append((id: id, host: row["owner_host"], pid: row["owner_pid"]))
+    /// Removes `ids` with their later pipeline stages and the runs naming them as their
+    /// baseline (see `removal`), with every row that belongs to them (params, metrics,
+    /// reported metrics, tensors, tags: ON DELETE CASCADE), inside the caller's transaction.
+    /// Blobs stay (shared by content) until `gc`. Throws, removing nothing, for an unknown id or
+    /// when any of those runs is being recorded by a live process.
+    public static func remove(_ source: some RowSource, _ writer: some RecordWriting, _ ids: [Int64]) throws -> RunRemoval {
+        let plan = try removal(source, ids)
+        // delete_run.sql (shared with sweep resume) keeps a run that a stage still names as its
+        // parent, so remove the stages first: each pass removes the runs with no child left.
+        var left = plan.ids
+        while !left.isEmpty {
+            let before = left.count
+            left = try left.filter { id in try writer.integer("delete_run", ["id": id.databaseValue]) == nil }
+            if left.count == before {
+                throw StoreError.invalidQuery("runs \(left.map(String.init).joined(separator: ", ")) name each other as parents; nothing was removed")
+            }
         }
-        return out.sorted { $0.id < $1.id }
+        return plan
+    }
+}
+
+extension Store {
+    /// What `removeRuns` would remove (`RunEdits.removal`). Reads only.
+    public func removalPlan(_ ids: [Int64]) throws -> RunRemoval {
+        try read { db in try RunEdits.removal(SQLiteRows(db: db), ids) }
+    }
+
+    /// `RunEdits.remove` in one transaction.
+    @discardableResult
+    public func removeRuns(_ ids: [Int64]) throws -> RunRemoval {
+        try write { db in try RunEdits.remove(SQLiteRows(db: db), SQLiteRecordWriter(db: db), ids) }
     }
 
     /// Deletes what no run uses: base models no run names (with their files and cached
@@ -220,7 +207,7 @@ extension Store {
         base.fileBytesAfter = base.fileBytesBefore
         let start = base
         let collect = { (db: Database, delete: Bool) throws -> GarbageReport in
-            if let live = try Self.liveRuns(db).first {
+            if let live = try SQLiteRows(db: db).liveRuns().first {
                 throw DeletionError.running(id: live.id, reason: nil, host: live.host, pid: live.pid, gc: true)
             }
             var r = start
@@ -235,11 +222,11 @@ extension Store {
             for row in models {
                 let hash: String = row["hash"]
                 for query in ["delete_model_probes", "delete_model_files", "delete_model"] {
-                    try RunWriter.execute(db, query, ["hash": hash])
+                    try SQLiteRecordWriter.execute(db, query, ["hash": hash])
                 }
             }
-            for row in datasets { try RunWriter.execute(db, "delete_dataset", ["hash": row["hash"] as String]) }
-            for row in blobs { try RunWriter.execute(db, "delete_blob", ["hash": row["hash"] as String]) }
+            for row in datasets { try SQLiteRecordWriter.execute(db, "delete_dataset", ["hash": row["hash"] as String]) }
+            for row in blobs { try SQLiteRecordWriter.execute(db, "delete_blob", ["hash": row["hash"] as String]) }
             return r
         }
         if dryRun { return try read { try collect($0, false) } }

@@ -26,6 +26,20 @@ public struct RunOwner: Sendable, Equatable {
 
     /// Whether the owner of a running run is alive: same host, by its pid and process start (a
     /// reused pid or a reboot is a different process); otherwise by the heartbeat's age.
+    /// The ids among running runs (rows of queries/running_runs) whose owner is gone.
+    public static func interrupted(_ running: ResultTable) -> [Int64] {
+        if running.rows.isEmpty { return [] }   // a server names no columns for an empty answer
+        func column(_ name: String) -> Int { running.columns.firstIndex(of: name)! }
+        let (id, host, pid, start, silent) = (column("id"), column("owner_host"), column("owner_pid"), column("owner_start"), column("silent_seconds"))
+        return running.rows.compactMap { row in
+            guard case .int(let runID) = row[id] else { return nil }
+            func text(_ i: Int) -> String? { if case .text(let t) = row[i] { t } else { nil } }
+            let owner: Int64? = if case .int(let p) = row[pid] { p } else { nil }
+            let seconds: Double = switch row[silent] { case .double(let d): d; case .int(let i): Double(i); default: .infinity }
+            return isAlive(host: text(host), pid: owner, start: text(start), silentSeconds: seconds) ? nil : runID
+        }
+    }
+
     static func isAlive(host: String?, pid: Int64?, start: String?, silentSeconds: Double) -> Bool {
         let me = current
         if let host, host == me.host, let pid, let start, !start.isEmpty, !me.start.isEmpty {
@@ -95,13 +109,25 @@ extension Store {
 /// Renews the heartbeat of the runs this process is recording, every
 /// `RunOwner.heartbeatInterval` seconds, on a background queue. A renewal that cannot get the
 /// write lock in time is skipped: the next one tries again, and the timeout allows many misses.
-final class Heartbeat: @unchecked Sendable {
+public final class Heartbeat: @unchecked Sendable {
     private let lock = NSLock()
     private var runs: Set<Int64> = []
     private var timer: DispatchSourceTimer?
     private let queue = DispatchQueue(label: "pare.heartbeat")
+    public init() {}
 
-    func start(_ id: Int64, writer: any DatabaseWriter) {
+    /// The SQLite store's renewal (queries/heartbeat), through its write lock.
+    static func renewal(_ writer: any DatabaseWriter) -> @Sendable ([Int64]) throws -> Void {
+        { ids in
+            try writer.write { db in
+                try db.cachedStatement(sql: SQLText.query("heartbeat")).execute(arguments: ["ids": CanonicalJSON.array(ids.map { Int($0) })])
+            }
+        }
+    }
+
+    /// Renews `id`'s heartbeat until `stop`. `renew` writes a renewal (the first start's is
+    /// kept); an error is ignored, as a missed renewal is.
+    public func start(_ id: Int64, renew: @escaping @Sendable ([Int64]) throws -> Void) {
         lock.lock(); defer { lock.unlock() }
         runs.insert(id)
         guard timer == nil else { return }
@@ -111,15 +137,13 @@ final class Heartbeat: @unchecked Sendable {
             guard let self else { return }
             let ids = self.current()
             guard !ids.isEmpty else { return }
-            try? writer.write { db in
-                try db.cachedStatement(sql: SQLText.query("heartbeat")).execute(arguments: ["ids": CanonicalJSON.array(ids.map { Int($0) })])
-            }
+            try? renew(ids)
         }
         timer.resume()
         self.timer = timer
     }
 
-    func stop(_ id: Int64) {
+    public func stop(_ id: Int64) {
         lock.lock(); defer { lock.unlock() }
         runs.remove(id)
     }
@@ -129,7 +153,7 @@ final class Heartbeat: @unchecked Sendable {
         return runs.sorted()
     }
 
-    func cancel() {
+    public func cancel() {
         lock.lock(); defer { lock.unlock() }
         timer?.cancel()
         timer = nil

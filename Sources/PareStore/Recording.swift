@@ -9,7 +9,7 @@ extension Store {
         let start = try RunWriter.validated(start)
         let id = try write { db in try RunWriter.insertRun(SQLiteRecordWriter(db: db), start, known: known, finished: nil) }
         RunWriter.remember(start, experimentID: id.experiment, in: known)
-        heartbeat.start(id.run, writer: pool)
+        heartbeat.start(id.run, renew: Heartbeat.renewal(pool))
         return id.run
     }
 
@@ -81,7 +81,12 @@ struct SQLiteRecordWriter: RecordWriting {
     let db: Database
 
     func execute(_ query: String, _ arguments: [String: DatabaseValue]) throws {
-        try db.cachedStatement(sql: SQLText.query(query)).execute(arguments: StatementArguments(arguments))
+        try Self.execute(db, query, StatementArguments(arguments))
+    }
+
+    /// Runs one write statement of queries/, prepared once per connection (GRDB's cache).
+    static func execute(_ db: Database, _ query: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: SQLText.query(query)).execute(arguments: arguments)
     }
 
     func insert(_ query: String, _ arguments: [String: DatabaseValue]) throws -> Int64 {
@@ -202,7 +207,7 @@ public enum RunWriter {
     }
 
     /// Named arguments as database values (nil as NULL).
-    static func values(_ arguments: [String: (any DatabaseValueConvertible)?]) -> [String: DatabaseValue] {
+    public static func values(_ arguments: [String: (any DatabaseValueConvertible)?]) -> [String: DatabaseValue] {
         arguments.mapValues { $0?.databaseValue ?? .null }
     }
 
@@ -216,9 +221,11 @@ public enum RunWriter {
     /// Writes whole runs inside the caller's transaction; their ids.
     public static func writeBatch(_ db: some RecordWriting, _ runs: [(start: RunStart, outcome: RunOutcome)],
                                   known: KnownRows) throws -> [(run: Int64, experiment: Int64)] {
-        try runs.map { run in
-            let id = try insertRun(db, run.start, known: known, finished: run.outcome.notes, error: run.outcome.error)
+        let pending = KnownRows(within: known)
+        return try runs.map { run in
+            let id = try insertRun(db, run.start, known: pending, finished: run.outcome.notes, error: run.outcome.error)
             try writeResults(db, id.run, run.outcome)
+            remember(run.start, experimentID: id.experiment, in: pending)
             return id
         }
     }
@@ -291,11 +298,6 @@ public enum RunWriter {
         return hash
     }
 
-    /// Runs one write statement of queries/ (prepared once per connection).
-    static func execute(_ db: Database, _ query: String, _ arguments: StatementArguments) throws {
-        try db.cachedStatement(sql: SQLText.query(query)).execute(arguments: arguments)
-    }
-
     /// Params are typed so numbers compare as numbers: booleans as 0/1, NaN as text.
     public static func databaseValue(_ value: ConfigValue) -> DatabaseValue {
         switch value {
@@ -309,11 +311,5 @@ public enum RunWriter {
 
 extension Store {
     /// The error for a run id that does not exist, naming the ids that do.
-    static func unknownRun(_ db: Database, _ id: Int64) throws -> StoreError {
-        let row = try Row.fetchOne(db.cachedStatement(sql: SQLText.query("run_id_range")))
-        if let first: Int64 = row?["first"], let last: Int64 = row?["last"] {
-            return .unknownRun(id: id, existing: first...last)
-        }
-        return .unknownRun(id: id, existing: nil)
-    }
+    static func unknownRun(_ db: Database, _ id: Int64) throws -> StoreError { try SQLiteRows(db: db).unknownRun(id) }
 }

@@ -46,7 +46,7 @@ extension Store {
     public func deleteRuns(_ ids: [Int64]) throws {
         guard !ids.isEmpty else { return }
         try write { db in
-            for id in ids { try RunWriter.execute(db, "delete_run", ["id": id]) }
+            for id in ids { try SQLiteRecordWriter.execute(db, "delete_run", ["id": id]) }
         }
     }
 

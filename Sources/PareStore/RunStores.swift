@@ -29,6 +29,25 @@ public protocol RunQueries: AnyObject {
                 perMethod: Bool, allPoints: Bool) throws -> ResultTable
     /// Metric keys recorded in the store, sorted.
     func metricKeys() throws -> [String]
+    /// Everything recorded about one run (`pare show`).
+    func show(run id: Int64) throws -> RunDetail
+    /// Runs side by side (`pare compare`).
+    func compare(runs ids: [Int64], allParams: Bool) throws -> Comparison
+    /// Every run as one row, streamed into `sink` (`pare export`).
+    func export<Sink: TableSink>(filter: String?, columns: [String]?, into sink: inout Sink) throws
+    /// The ids of the runs `filter` selects, ascending (the `--where` of `tag` and `rm`).
+    func runIDs(matching filter: String) throws -> [Int64]
+    /// What `removeRuns` would remove (`pare rm --dry-run`).
+    func removalPlan(_ ids: [Int64]) throws -> RunRemoval
+}
+
+/// What `pare tag`, `pare note` and `pare rm` ask of a store (RunEdits, in one transaction).
+public protocol RunEditor: RunQueries {
+    func tag(runs: [Int64], set: [String: String], remove: [String]) throws
+    /// The run's note count after appending `text`.
+    @discardableResult func note(run id: Int64, _ text: String) throws -> Int
+    @discardableResult func removeRuns(_ ids: [Int64]) throws -> RunRemoval
+    func close()
 }
 
 extension RunQueries {
@@ -46,4 +65,32 @@ extension RunQueries {
     }
 }
 
-extension Store: RunRecorder, RunQueries {}
+/// What recording Pare's own runs (`pare record`, `pare sweep`) asks of a store: a run is
+/// 'running' while it computes (its owner and heartbeat stamped on it, so a dead process's run
+/// is told apart), then finished or failed; a sweep resumes by a run's identity; black-box
+/// teachers' answers and probes are cached. The SQLite file and a PostgreSQL server take the
+/// same calls.
+public protocol RunTracker: RunRecorder, RunQueries, Sendable {
+    /// Starts a run ('running'); its id. The store renews its heartbeat until it ends.
+    func beginRun(_ start: RunStart) throws -> Int64
+    /// Writes a running run's results and marks it finished, in one transaction.
+    func finishRun(_ id: Int64, _ outcome: RunOutcome) throws
+    /// Marks a running run failed with its error.
+    func failRun(_ id: Int64, error: String) throws
+    /// The newest finished run with the identity of `start` (see `Store.finishedRun(like:)`).
+    func finishedRun(like start: RunStart) throws -> Int64?
+    /// Interrupted attempts at any of `starts` (see `Store.interruptedAttempts(like:)`).
+    func interruptedAttempts(like starts: [RunStart]) throws -> [Int64]
+    /// Deletes runs that no later pipeline stage names as its parent, in one transaction.
+    func deleteRuns(_ ids: [Int64]) throws
+    /// A run's final (step 0) metrics by key (NaN where stored as NULL).
+    func finalMetrics(run id: Int64) throws -> [String: Double]
+    func teacherAnswers(teacher: String, inputHashes: [String]) throws -> [String: String]
+    func saveTeacherAnswers(teacher: String, _ answers: [(inputHash: String, answer: String)]) throws
+    func probe(model: String, dataset: String) throws -> String?
+    func recordProbe(model: String, dataset: String, json: String, trainAccuracy: Double?) throws
+    /// Marks every run whose recording process is gone failed; their ids.
+    @discardableResult func reapInterruptedRuns() throws -> [Int64]
+}
+
+extension Store: RunTracker, RunEditor {}

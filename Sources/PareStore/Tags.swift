@@ -41,10 +41,25 @@ public enum TagError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-extension Store {
-    /// Sets `set` (replacing a key's value) and removes `remove` on every run of `runs`, in one
-    /// transaction. An unknown run id throws `StoreError.unknownRun` and changes nothing.
-    public func tag(runs: [Int64], set: [String: String], remove: [String] = []) throws {
+/// `tag`, `note` and `rm` over either store: checked through its rows, changed through its
+/// writer, inside the caller's transaction.
+public enum RunEdits {
+    /// Sets `set` (replacing a key's value) and removes `remove` on every run of `runs`. An
+    /// unknown run id throws `StoreError.unknownRun` before anything changes.
+    public static func tag(_ source: some RowSource, _ writer: some RecordWriting, runs: [Int64],
+                           set: [String: String], remove: [String]) throws {
+        try checkTags(set: set, remove: remove)
+        for id in runs { try source.requireRun(id) }
+        for id in Set(runs).sorted() {
+            for (key, value) in set.sorted(by: { $0.key < $1.key }) {
+                try writer.execute("record_tag", ["run_id": id.databaseValue, "key": key.databaseValue, "value": value.databaseValue])
+            }
+            for key in remove.sorted() { try writer.execute("remove_tag", ["run_id": id.databaseValue, "key": key.databaseValue]) }
+        }
+    }
+
+    /// The checks of `tag`, before any store is touched.
+    public static func checkTags(set: [String: String], remove: [String]) throws {
         for key in set.keys { try TagError.check(key) }
         for (key, value) in set where value.isEmpty { throw TagError.emptyValue(key: key) }
         var removing = Set<String>()
@@ -53,55 +68,50 @@ extension Store {
             if set[key] != nil || !removing.insert(key).inserted { throw TagError.duplicateKey(key) }
         }
         if set.isEmpty && remove.isEmpty { throw TagError.nothingToChange }
-        try write { db in
-            for id in runs { try Self.requireRun(db, id) }
-            let put = try db.cachedStatement(sql: SQLText.query("record_tag"))
-            let drop = try db.cachedStatement(sql: SQLText.query("remove_tag"))
-            for id in Set(runs).sorted() {
-                for (key, value) in set.sorted(by: { $0.key < $1.key }) {
-                    try put.execute(arguments: ["run_id": id, "key": key, "value": value])
-                }
-                for key in remove.sorted() { try drop.execute(arguments: ["run_id": id, "key": key]) }
-            }
-        }
     }
 
     /// Appends `text` to the run's notes; returns how many notes it has now.
+    public static func note(_ source: some RowSource, _ writer: some RecordWriting, run id: Int64, _ text: String) throws -> Int {
+        guard !text.allSatisfy(\.isWhitespace) else { throw TagError.emptyNote }
+        try source.requireRun(id)
+        try writer.execute("append_note", ["run_id": id.databaseValue, "note": text.databaseValue])
+        return Int(try writer.integer("run_note_count", ["run_id": id.databaseValue]) ?? 0)
+    }
+}
+
+extension Store {
+    /// `RunEdits.tag` in one transaction.
+    public func tag(runs: [Int64], set: [String: String], remove: [String] = []) throws {
+        try RunEdits.checkTags(set: set, remove: remove)
+        try write { db in try RunEdits.tag(SQLiteRows(db: db), SQLiteRecordWriter(db: db), runs: runs, set: set, remove: remove) }
+    }
+
+    /// `RunEdits.note` in one transaction.
     @discardableResult
     public func note(run id: Int64, _ text: String) throws -> Int {
         guard !text.allSatisfy(\.isWhitespace) else { throw TagError.emptyNote }
-        return try write { db in
-            try Self.requireRun(db, id)
-            try RunWriter.execute(db, "append_note", ["run_id": id, "note": text])
-            return try Int.fetchOne(db.cachedStatement(sql: SQLText.query("run_note_count")), arguments: ["run_id": id]) ?? 0
-        }
+        return try write { db in try RunEdits.note(SQLiteRows(db: db), SQLiteRecordWriter(db: db), run: id, text) }
     }
 
     /// The ids of the runs `filter` selects, ascending (the `--where` of `tag` and `rm`).
     public func runIDs(matching filter: String) throws -> [Int64] {
         let compiled = try CompiledFilter.compile(filter)
-        return try read { db in
-            try Int64.fetchAll(db, sql: SQLText.query("matching_run_ids", filter: compiled),
-                               arguments: CompiledFilter.arguments(compiled, [:], db: db))
-        }
+        return try read { db in try SQLiteRows(db: db).runIDs(matching: compiled) }
     }
 
     /// A run's tags by key.
     public func tags(run id: Int64) throws -> [String: String] {
         try read { db in
-            try Self.requireRun(db, id)
+            let rows = SQLiteRows(db: db)
+            try rows.requireRun(id)
             var out: [String: String] = [:]
-            for row in try Row.fetchAll(db.cachedStatement(sql: SQLText.query("show_tags")), arguments: ["run_id": id]) {
-                out[row["key"]] = row["value"]
+            for row in try rows.table("show_tags", ["run_id": id.databaseValue]).rows {
+                if case .text(let key) = row[0], case .text(let value) = row[1] { out[key] = value }
             }
             return out
         }
     }
 
     /// Throws `StoreError.unknownRun` (naming the ids present) when there is no run `id`.
-    static func requireRun(_ db: Database, _ id: Int64) throws {
-        if try String.fetchOne(db.cachedStatement(sql: SQLText.query("run_status")), arguments: ["id": id]) == nil {
-            throw try unknownRun(db, id)
-        }
-    }
+    static func requireRun(_ db: Database, _ id: Int64) throws { try SQLiteRows(db: db).requireRun(id) }
 }

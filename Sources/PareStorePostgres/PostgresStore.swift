@@ -9,14 +9,18 @@ import PareTensor
 /// run recorded in either answers every query with the same rows.
 ///
 /// It takes what `pare log` records (whole runs, one transaction each or a batch in one) and
-/// answers `runs`, `leaderboard` and `pareto`. Concurrent writers need nothing more than
+/// what `pare record` and `pare sweep` do (PostgresTracking.swift), and answers `runs`,
+/// `leaderboard` and `pareto`. Concurrent writers need nothing more than
 /// PostgreSQL's own transactions: run ids come from a sequence, and an experiment, model or
 /// dataset that two writers upsert at once is inserted by one (ON CONFLICT DO NOTHING).
 public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
     public let location: PostgresLocation
-    private let session: PostgresSession
-    private let known = KnownRows()
-    private let lock = NSLock()
+    let session: PostgresSession
+    let known = KnownRows()
+    /// One statement or transaction at a time on the session (the heartbeat's timer and an
+    /// interrupt's handler share it with the command's thread).
+    let lock = NSLock()
+    let heartbeat = Heartbeat()
 
     /// Connects, and applies the migrations the database lacks (creating Pare's tables in an
     /// empty database). A database holding other tables, or a newer Pare's, is refused.
@@ -31,7 +35,29 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
         }
     }
 
-    public func close() { session.close() }
+    public func close() {
+        heartbeat.cancel()
+        session.close()
+    }
+
+    /// Creates an empty database on the server `url` names (connecting to its database, which
+    /// must exist), and returns the URL of the new one: for tests and scripts that want a
+    /// throwaway store. The name must be a plain lowercase identifier, since CREATE DATABASE
+    /// takes no bound parameter.
+    public static func createDatabase(named name: String, onServerOf url: String) throws -> String {
+        var location = try PostgresLocation(url)
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) || first == "_",
+              name.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }), name.count < 64
+        else {
+            throw PostgresStoreError.refused(server: location.server,
+                                             reason: "a new database's name must be a lowercase identifier (a-z, 0-9, _), not '\(name)'")
+        }
+        let session = try PostgresSession(location)
+        defer { session.close() }
+        try session.table("CREATE DATABASE \(name)")   // checked above to be a bare identifier
+        location.database = name
+        return location.description
+    }
 
     // MARK: Recording
 
@@ -41,15 +67,8 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
 
     public func record(batch runs: [(start: RunStart, outcome: RunOutcome)]) throws -> [Int64] {
         let runs = try RunWriter.validated(batch: runs)
-        return try lock.withLock {
-            let ids = try session.transaction {
-                let writer = PostgresRecordWriter(session: session, runs: runs.count)
-                let ids = try RunWriter.writeBatch(writer, runs, known: known)
-                try writer.flush()
-                return ids
-            }
-            return RunWriter.remember(runs, ids, in: known)
-        }
+        let ids = try writing(runs: runs.count) { writer in try RunWriter.writeBatch(writer, runs, known: known) }
+        return RunWriter.remember(runs, ids, in: known)
     }
 
     public func existingUIDs(_ uids: [String]) throws -> Set<String> {
@@ -62,17 +81,15 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
 
     // MARK: Queries
 
-    /// Every run of this store was recorded whole (`record`), never left running, so none is
-    /// interrupted: the status filter's list of interrupted runs is empty.
-    private static let noInterruptedRuns: DatabaseValue = "[]".databaseValue
-
     private func fetch(_ query: String, filter: CompiledFilter?, ascending: Bool? = nil,
                        _ arguments: [String: DatabaseValue], columns: [String] = []) throws -> ResultTable {
         var all = arguments
         for (k, v) in filter?.arguments ?? [:] { all[k] = v }
-        all["interrupted"] = Self.noInterruptedRuns
         let sql = SQLText.postgresQuery(query, filter: filter, ascending: ascending)
-        return try lock.withLock { try session.table(sql, all, columns: columns) }
+        return try lock.withLock {
+            all["interrupted"] = try interruptedArgument()
+            return try session.table(sql, all, columns: columns)
+        }
     }
 
     public func runs(filter: String?, limit: Int?) throws -> ResultTable {

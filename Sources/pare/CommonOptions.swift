@@ -7,7 +7,7 @@ import PareTensor
 
 struct DatabaseOption: ParsableArguments {
     @Option(name: .customLong("db"),
-            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (pare log, runs, leaderboard, pareto). Also PARE_DB.")
+            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (every command but gc, merge, import, export-model, summary, plot and ui). Also PARE_DB.")
     var given: String?
 
     /// --db, else PARE_DB, else pare.sqlite.
@@ -16,7 +16,7 @@ struct DatabaseOption: ParsableArguments {
     /// The SQLite file; a PostgreSQL URL is refused for the commands that need the file.
     func sqlitePath() throws -> String {
         if PostgresLocation.isURL(db) {
-            throw UsageError("--db \((try? PostgresLocation(db))?.description ?? "postgresql://…") is a PostgreSQL store, which takes pare log, runs, leaderboard and pareto so far; this command needs a SQLite file (--db FILE).")
+            throw UsageError("--db \((try? PostgresLocation(db))?.description ?? "postgresql://…") is a PostgreSQL store, which this command does not take yet; it needs a SQLite file (--db FILE).")
         }
         return db
     }
@@ -29,6 +29,18 @@ struct DatabaseOption: ParsableArguments {
     /// the PostgreSQL server.
     func openQueries() throws -> any RunQueries {
         PostgresLocation.isURL(db) ? try PostgresStore(url: db) : try Store(readingAt: db)
+    }
+    /// The store `pare record` and `pare sweep` record into. A writer reaps first: runs whose
+    /// recording process died are marked failed (the SQLite store does so as it opens).
+    func openTracker() throws -> any RunTracker {
+        guard PostgresLocation.isURL(db) else { return try Store(path: db, create: true) }
+        let store = try PostgresStore(url: db)
+        do { try store.reapInterruptedRuns() } catch { store.close(); throw error }
+        return store
+    }
+    /// The store `pare tag`, `note` and `rm` change; a missing SQLite file is an error.
+    func openEditor() throws -> any RunEditor {
+        PostgresLocation.isURL(db) ? try PostgresStore(url: db) : try Store(path: db, create: false)
     }
     /// The store `pare log` records into.
     func openRecorder() throws -> any RunRecorder {

@@ -18,7 +18,7 @@ struct Compare: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if runs.count < 2 { throw UsageError("compare needs at least two run ids, e.g. pare compare 3 7.") }
-            let comparison = try database.openForReading().compare(runs: runs, allParams: all)
+            let comparison = try database.openQueries().compare(runs: runs, allParams: all)
             switch format.format {
             case .table:
                 var text = try comparison.runs.rendered(as: .table)

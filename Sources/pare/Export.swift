@@ -20,7 +20,7 @@ struct Export: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if let out { try OutputFile.check(out, protecting: database.protected) }
-            let store = try database.openForReading()
+            let store = try database.openQueries()
             let names = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             try exportRuns(store, format: format, filter: selection.filter, columns: names, out: out, protecting: database.protected)
         }
@@ -29,7 +29,7 @@ struct Export: ParsableCommand {
 
 /// Streams the export to a file (written whole or not at all, never over a directory or a
 /// protected file) or to stdout.
-func exportRuns(_ store: Store, format: OutputFormat, filter: String?, columns: [String]? = nil, out: String?,
+func exportRuns(_ store: any RunQueries, format: OutputFormat, filter: String?, columns: [String]? = nil, out: String?,
                 protecting protected: [ProtectedPath]) throws {
     guard let out else {
         let stream = FileHandleOutputStream(FileHandle.standardOutput)

@@ -16,7 +16,7 @@ struct Note: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard !text.allSatisfy(\.isWhitespace) else { throw UsageError("the note is empty; write its text in quotes.") }
-            let store = try Store(path: try database.sqlitePath(), create: false)
+            let store = try database.openEditor()
             defer { store.close() }
             let count = try store.note(run: runID, text)
             printOut("run \(runID) has \(count) note\(count == 1 ? "" : "s")\n")

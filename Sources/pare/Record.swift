@@ -67,7 +67,7 @@ struct Record: ParsableCommand {
                 seed: seed, measureSpeed: !noTiming)
             let prepared = try Pipeline.prepare(request, spec: spec)
             let interrupts = InterruptGuard.shared
-            let store = try database.openForWriting()
+            let store = try database.openTracker()
             defer { store.close() }
             let bar = ProgressBar(label: spec.name)
             let ids = try Pipeline.record(prepared, store: store, progress: { bar.update($0, $1) },

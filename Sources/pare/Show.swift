@@ -15,7 +15,7 @@ struct Show: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let detail = try database.openForReading().show(run: runID)
+            let detail = try database.openQueries().show(run: runID)
             switch format.format {
             case .table:
                 var text = try detail.fieldTable.rendered(as: .table)

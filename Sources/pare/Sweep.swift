@@ -63,7 +63,7 @@ struct SweepCommand: ParsableCommand {
                 grid: axes, shard: slice)
             let prepared = try Sweep.prepare(request)
             let interrupts = InterruptGuard.shared
-            let store = try database.openForWriting()
+            let store = try database.openTracker()
             defer { store.close() }
             let skipped = try Sweep.alreadyRecorded(prepared, in: store).count
             let count = prepared.points.count

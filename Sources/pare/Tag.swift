@@ -41,7 +41,7 @@ struct Tag: ParsableCommand {
             if tags.isEmpty && remove.isEmpty { throw UsageError("no tag to set or remove; write key=value or --remove key.") }
             if runs.isEmpty && selection.filter == nil { throw UsageError("name the runs to tag (pare tag 4 team=edge) or pass --where FILTER.") }
 
-            let store = try Store(path: try database.sqlitePath(), create: false)
+            let store = try database.openEditor()
             defer { store.close() }
             if let filter = selection.filter { runs += try store.runIDs(matching: filter) }
             runs = Array(Set(runs)).sorted()

@@ -1,26 +1,14 @@
 import Foundation
 import PareTestSupport
+import PareTestPostgres
 import Testing
 import PareStore
 @testable import PareStorePostgres
 
-/// `pare log`, `runs`, `leaderboard` and `pareto` on a PostgreSQL store named by --db or
-/// PARE_DB, against the server named by PARE_TEST_POSTGRES (.ci/run starts one).
-@Suite(.enabled(if: TestPostgres.server != nil, "PARE_TEST_POSTGRES names no server"), .serialized)
+/// Pare's commands on a PostgreSQL store named by --db or PARE_DB, against the server named by
+/// PARE_TEST_POSTGRES (.ci/run starts one).
+@Suite(.enabled(if: PostgresTestServer.url != nil, "PARE_TEST_POSTGRES names no server"), .serialized)
 struct PostgresCLITests {
-    static let server = TestPostgres.server
-
-    /// A new empty database on the test server; its URL.
-    static func freshDatabase() throws -> String {
-        var location = try PostgresLocation(server!)
-        let session = try PostgresSession(location)
-        defer { session.close() }
-        let name = "pare_cli_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try session.table("CREATE DATABASE \(name)")
-        location.database = name
-        return location.description
-    }
-
     /// The number of runs in a PostgreSQL store, read through pare itself.
     static func runCount(_ cli: CLI, _ url: String) throws -> Int {
         let listed = try cli.run(["runs", "--format", "csv", "--db", url], db: false)
@@ -30,7 +18,7 @@ struct PostgresCLITests {
 
     @Test func eightProcessesTimesFiftyRunsAllArrive() throws {
         let cli = CLI()
-        let url = try Self.freshDatabase()
+        let url = try PostgresTestServer.freshDatabase()
         let failures = Locked<[String]>([])
         let ids = Locked<[Int64]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { writer in
@@ -63,7 +51,7 @@ struct PostgresCLITests {
 
     @Test func badInputRecordsNothingAndOtherCommandsSayWhy() throws {
         let cli = CLI()
-        let url = try Self.freshDatabase()
+        let url = try PostgresTestServer.freshDatabase()
         #expect(try cli.run(["log", "--method", "gptq", "--base", "b", "--metric", "perplexity=9", "--db", url], db: false).status == 0)
         let bad = try cli.run(["log", "--method", "gptq", "--base", "b", "--metric", "perplexity=nine", "--db", url], db: false)
         #expect(bad.status == 64 && bad.stderr.hasPrefix("error: ") && bad.stderr.split(separator: "\n").count == 1, "\(bad.stderr)")
@@ -77,15 +65,99 @@ struct PostgresCLITests {
         let file = try cli.run(["log", "--from", lines, "--db", url], db: false)
         #expect(file.status == 1 && file.stderr.contains("runs.jsonl:2"), "\(file.stderr)")
         #expect(try Self.runCount(cli, url) == 3)
+        let gc = try cli.run(["gc", "--db", url], db: false)
+        #expect(gc.status == 64 && gc.stderr.contains("PostgreSQL store") && !gc.stderr.contains("SELECT"), "\(gc.stderr)")
+        let tag = try cli.run(["tag", "1", "9", "team=edge", "--db", url], db: false)
+        #expect(tag.status == 1 && tag.stderr.hasPrefix("error: no run with id 9 (the database has runs 1…3)")
+                && tag.stderr.split(separator: "\n").count == 1, "\(tag.stderr)")
+        let removed = try cli.run(["rm", "7", "--db", url], db: false)
+        #expect(removed.status == 1 && removed.stderr.contains("no run with id 7"), "\(removed.stderr)")
+        let filter = try cli.run(["tag", "--where", "params.bits >", "team=edge", "--db", url], db: false)
+        #expect(filter.status != 0 && filter.stderr.split(separator: "\n").count <= 3 && !filter.stderr.contains("SELECT"), "\(filter.stderr)")
+        let shown = try cli.run(["show", "1", "--format", "csv", "--db", url], db: false)
+        #expect(shown.status == 0 && !shown.stdout.contains("team"), "\(shown.stderr)")
         let record = try cli.run(["record", "--model", CLI.fixture("teacher.safetensors"), "--test", CLI.fixture("digits_test.csv"),
-                                  "--method", "none", "--db", url], db: false)
-        #expect(record.status == 64 && record.stderr.contains("PostgreSQL store") && !record.stderr.contains("SELECT"), "\(record.stderr)")
+                                  "--method", "prune-magnitude", "--set", "amount=1.5", "--db", url], db: false)
+        #expect(record.status == 1 && record.stderr.contains("amount=1.5 is out of range") && !record.stderr.contains("SELECT"), "\(record.stderr)")
         let gone = try cli.run(["runs", "--db", "postgresql://ann:hunter2@127.0.0.1:1/pare"], db: false)
         #expect(gone.status == 1 && gone.stderr == "error: Cannot connect to PostgreSQL at 127.0.0.1:1: connection refused.\n")
         #expect(try Self.runCount(cli, url) == 3)
     }
-}
 
-enum TestPostgres {
-    static let server = ProcessInfo.processInfo.environment["PARE_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    /// `pare sweep --shard I/N` from several processes into one PostgreSQL store: together the
+    /// shards record the grid once, each shard resumes on its own, and the runs are the same
+    /// as a sweep into a SQLite file records (params, final metrics).
+    @Test func shardsOfASweepShareOneStore() throws {
+        let cli = CLI()
+        let url = try PostgresTestServer.freshDatabase()
+        let sweep = ["sweep", "--model", CLI.fixture("teacher.safetensors"), "--test", CLI.fixture("digits_test.csv"),
+                     "--no-timing", "--method", "quant-weight", "--format", "csv", "--grid", "bits=2,4,8", "--grid", "layers=fc1,fc2"]
+        let results = Locked<[Int: CLI.Result]>([:])
+        DispatchQueue.concurrentPerform(iterations: 3) { i in
+            let r = try? cli.run(sweep + ["--shard", "\(i)/3", "--db", url], db: false)
+            results.withLock { $0[i] = r }
+        }
+        for i in 0..<3 {
+            let r = try #require(results.withLock { $0[i] })
+            #expect(r.status == 0 && r.stderr.contains("shard \(i)/3: 2 of 6 points, skipped 0 already recorded, recording 2."), "\(r.stderr)")
+        }
+        let again = try cli.run(sweep + ["--db", url], db: false)
+        #expect(again.status == 0 && again.stderr.contains("sweep: 6 points, skipped 6 already recorded, recording 0."), "\(again.stderr)")
+        // The same sweep into SQLite: each point's run has the same accuracy and size.
+        #expect(try cli.run(sweep).status == 0)
+        func points(_ db: String) throws -> [String] {
+            let r = try cli.run(["runs", "--where", "run.status = 'finished'", "--format", "csv", "--db", db], db: false)
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdout.split(separator: "\n").dropFirst().map { line in
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+                return cells.enumerated().filter { ![0, 4].contains($0.offset) }.map(\.element).joined(separator: ",")   // no id, no start time
+            }.sorted()
+        }
+        let postgres = try points(url)
+        #expect(postgres.count == 6)
+        #expect(postgres == (try points(cli.db)))
+        let best = try cli.run(["leaderboard", "--metric", "accuracy", "--limit", "1", "--format", "csv", "--db", url], db: false)
+        #expect(best.status == 0 && best.stdout.split(separator: "\n").count == 2, "\(best.stderr)")
+    }
+
+    /// The same runs logged into a SQLite file and a PostgreSQL store: show, compare, export,
+    /// tag, note and rm print the same, byte for byte, and leave the same runs behind.
+    @Test func everyCommandPrintsTheSameOnBothStores() throws {
+        let cli = CLI()
+        let url = try PostgresTestServer.freshDatabase()
+        let lines = cli.path("runs.jsonl")
+        try Data("""
+            {"method": "gptq", "base": "llama-1b", "uid": "u1", "started_at": "2026-12-01T10:00:00.000Z", "ended_at": "2026-12-01T10:05:00.000Z", "params": {"bits": 4, "group": 128, "damp": 0.01, "act_order": true, "scheme": "w4a16"}, "metrics": {"perplexity": 9.25, "size_bytes": 700000000, "latency_ms_p50": 12.5}, "tags": {"team": "edge"}, "name": "gptq-4"}
+            {"method": "awq", "base": "llama-1b", "uid": "u2", "started_at": "2026-12-01T11:00:00.000Z", "ended_at": "2026-12-01T11:02:00.000Z", "params": {"bits": 4, "group": 64, "scheme": "w4a16"}, "metrics": {"perplexity": 9.5, "size_bytes": 690000000, "kv_hit": 0.3}}
+            {"method": "rtn", "base": "llama-1b", "uid": "u3", "started_at": "2026-12-01T12:00:00.000Z", "ended_at": "2026-12-01T12:01:00.000Z", "params": {"bits": 8, "baseline_run": 2}, "metrics": {"perplexity": 8.875, "size_bytes": 1300000000}}
+
+            """.utf8).write(to: URL(fileURLWithPath: lines))
+        func both(_ arguments: [String]) throws -> String {
+            let sqlite = try cli.run(arguments)
+            let postgres = try cli.run(arguments + ["--db", url], db: false)
+            #expect(sqlite.status == 0, "\(arguments): \(sqlite.stderr)")
+            #expect(postgres.status == sqlite.status && postgres.stdout == sqlite.stdout && postgres.stderr == sqlite.stderr,
+                    "\(arguments)\nSQLite:\n\(sqlite.stdout)\(sqlite.stderr)\nPostgreSQL:\n\(postgres.stdout)\(postgres.stderr)")
+            return sqlite.stdout
+        }
+        _ = try both(["log", "--from", lines])
+        _ = try both(["tag", "--where", "params.bits = 4", "reviewed=yes"])
+        _ = try both(["tag", "1", "team=cloud", "--remove", "reviewed"])
+        #expect(try both(["note", "2", "calibrated on the wrong split"]) == "run 2 has 1 note\n")
+        _ = try both(["note", "2", "re-run with \"more\" data"])
+        let shown = try both(["show", "1"])
+        #expect(shown.contains("act_order") && shown.contains("cloud") && shown.contains("w4a16"))
+        #expect(try both(["show", "2"]).contains("re-run with \"more\" data"))
+        _ = try both(["show", "3", "--format", "json"])
+        _ = try both(["compare", "1", "2", "3", "--all"])
+        _ = try both(["compare", "2", "1", "--format", "csv"])
+        let exported = try both(["export", "--format", "csv"])
+        #expect(exported.split(separator: "\n").count == 4 && exported.contains("params.act_order"))
+        _ = try both(["export", "--format", "json", "--where", "tags.team = 'cloud' or metrics.kv_hit > 0"])
+        _ = try both(["export", "--columns", "run_id,params.bits,metrics.perplexity,metrics.accuracy"])
+        #expect(try both(["rm", "2", "--dry-run"]).contains("3: its baseline_run 2 is removed"))
+        _ = try both(["rm", "--where", "params.bits = 8"])
+        _ = try both(["runs", "--format", "csv"])
+        _ = try both(["export", "--format", "csv"])
+    }
 }

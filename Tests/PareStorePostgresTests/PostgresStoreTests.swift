@@ -1,5 +1,6 @@
 import Foundation
 import PareTestSupport
+import PareTestPostgres
 import Testing
 import GRDB
 import PareSQL
@@ -144,6 +145,56 @@ struct PostgresStoreTests {
             #expect(try session.table("SELECT name FROM runs WHERE id = :id", ["id": id.databaseValue]).rows == [[.text(text)]])
             #expect(try session.table("SELECT value FROM tags WHERE run_id = :id", ["id": id.databaseValue]).rows == [[.text(text)]])
         }
+    }
+
+    /// The running-run life on a server: a run whose owner died on this host (its pid is no
+    /// process) or went silent on another shows as interrupted to every reader, a sweep finds
+    /// it to re-record, and a writer reaps it; a live owner's run (or a fresh heartbeat from
+    /// another host) stays running and finishes.
+    @Test func aDeadOwnersRunIsInterruptedFoundAndReaped() throws {
+        let store = try PostgresStore(url: try PostgresTestServer.freshDatabase())
+        defer { store.close() }
+        func start(_ uid: String) -> RunStart { RunStart(method: "none", config: ["seed": .int(1)], pareVersion: "0.1.0-test", uid: uid) }
+        let live = try store.beginRun(start("live")), dead = try store.beginRun(start("dead"))
+        let silent = try store.beginRun(start("silent")), away = try store.beginRun(start("away"))
+        store.heartbeat.cancel()   // this process owns all four: its renewals would revive 'silent'
+        let session = try PostgresSession(store.location)
+        defer { session.close() }
+        let stamp = #"to_char((clock_timestamp() - make_interval(secs => :age)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"#
+        try session.table("UPDATE runs SET owner_pid = 2147483000 WHERE id = :id", ["id": dead.databaseValue])
+        for (id, age) in [(silent, 120.0), (away, 5.0)] {
+            try session.table("UPDATE runs SET owner_host = 'elsewhere', heartbeat_at = \(stamp) WHERE id = :id",
+                              ["id": id.databaseValue, "age": age.databaseValue])
+        }
+        func statuses() throws -> [Int64: String] {
+            let table = try store.runs(filter: nil, limit: nil)
+            let (id, status) = (table.columns.firstIndex(of: "id")!, table.columns.firstIndex(of: "status")!)
+            var out: [Int64: String] = [:]
+            for row in table.rows { if case .int(let i) = row[id], case .text(let s) = row[status] { out[i] = s } }
+            return out
+        }
+        #expect(try statuses() == [live: "running", dead: "interrupted", silent: "interrupted", away: "running"])
+        #expect(try store.runs(filter: "run.status = 'interrupted'", limit: nil).rows.count == 2)
+        #expect(try store.interruptedAttempts(like: [start("any")]).sorted() == [dead, silent])
+        #expect(try store.reapInterruptedRuns().sorted() == [dead, silent])
+        #expect(try statuses() == [live: "running", dead: "failed", silent: "failed", away: "running"])
+        #expect(try store.interruptedAttempts(like: [start("any")]).sorted() == [dead, silent])   // failed 'interrupted: …'
+        #expect(throws: StoreError.notRunning(id: dead, status: "failed")) { try store.finishRun(dead, RunOutcome()) }
+        #expect(throws: StoreError.unknownRun(id: 99, existing: 1...4)) { try store.failRun(99, error: "x") }
+        try store.finishRun(live, RunOutcome(metrics: [(key: "accuracy", value: 0.9, step: 0), (key: "loss", value: .nan, step: 0)]))
+        try store.failRun(away, error: "out of memory")
+        #expect(try statuses() == [live: "finished", dead: "failed", silent: "failed", away: "failed"])
+        #expect(try store.finishedRun(like: start("other")) == live)
+        let metrics = try store.finalMetrics(run: live)
+        #expect(metrics["accuracy"] == 0.9 && metrics["loss"]?.isNaN == true && metrics.count == 2)
+        try store.deleteRuns([dead, silent])
+        #expect(try statuses().keys.sorted() == [live, away])
+        // The caches a run consults: a teacher's answers (the first kept) and a probe.
+        try store.saveTeacherAnswers(teacher: "t", [(inputHash: "a", answer: #"{"label":1}"#), (inputHash: "b", answer: #"{"label":2}"#)])
+        try store.saveTeacherAnswers(teacher: "t", [(inputHash: "a", answer: #"{"label":9}"#)])
+        #expect(try store.teacherAnswers(teacher: "t", inputHashes: ["a", "b", "c"]) == ["a": #"{"label":1}"#, "b": #"{"label":2}"#])
+        #expect(try store.teacherAnswers(teacher: "u", inputHashes: ["a"]).isEmpty)
+        #expect(try store.probe(model: "m", dataset: "d") == nil)
     }
 
     @Test func reopeningMigratesNothingAndAForeignDatabaseIsRefused() throws {

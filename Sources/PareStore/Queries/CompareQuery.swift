@@ -40,11 +40,15 @@ public struct Comparison: Sendable {
 }
 
 extension Store {
-    /// Two or more runs side by side (`queries/compare_*.sql`): their config diffed (only the
-    /// keys whose values differ, a missing key counting as different, unless `allParams`) and
-    /// every final metric with its delta against the first run. Metrics in vocabulary order,
-    /// then others sorted. Throws for fewer than two runs, a run given twice or an unknown id.
+    /// Two or more runs side by side (`Comparison.read`).
     public func compare(runs ids: [Int64], allParams: Bool = false) throws -> Comparison {
+        try read { db in try Comparison.read(SQLiteRows(db: db), runs: ids, allParams: allParams) }
+    }
+}
+
+extension Comparison {
+    /// Throws for fewer than two runs or a run given twice (before any store is opened).
+    public static func check(_ ids: [Int64]) throws {
         guard ids.count >= 2 else {
             throw StoreError.invalidQuery("compare needs at least two runs, e.g. pare compare 3 7")
         }
@@ -52,65 +56,72 @@ extension Store {
         for id in ids where !seen.insert(id).inserted {
             throw StoreError.invalidQuery("run \(id) is given twice; compare needs distinct runs")
         }
-        let json = "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+
+    /// Two or more runs side by side (`queries/compare_*.sql`): their config diffed (only the
+    /// keys whose values differ, a missing key counting as different, unless `allParams`) and
+    /// every final metric with its delta against the first run. Metrics in vocabulary order,
+    /// then others sorted. Throws for fewer than two runs, a run given twice or an unknown id.
+    public static func read(_ source: some RowSource, runs ids: [Int64], allParams: Bool) throws -> Comparison {
+        try check(ids)
+        let json = CanonicalJSON.array(ids.map { Int($0) }).databaseValue
         let column = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-        return try read { db in
-            var runRows: [Int64: Row] = [:]
-            for row in try Row.fetchAll(db.cachedStatement(sql: SQLText.query("compare_runs")),
-                                         arguments: ["ids": json, "interrupted": try Store.interruptedArgument(db)]) {
-                runRows[row["id"]] = row
-            }
-            if let missing = ids.first(where: { runRows[$0] == nil }) { throw try Store.unknownRun(db, missing) }
-            let runColumns = ids.map { "run \($0)" }
-
-            var runs = ResultTable(columns: ["field"] + runColumns)
-            for field in ["name", "method", "status"] {
-                runs.rows.append([.text(field)] + ids.map { TableValue(runRows[$0]![field] as DatabaseValue) })
-            }
-
-            func pivot(_ query: String) throws -> [(key: String, values: [TableValue])] {
-                var byKey: [String: [TableValue]] = [:]
-                var order: [String] = []
-                for row in try Row.fetchAll(db.cachedStatement(sql: SQLText.query(query)), arguments: ["ids": json]) {
-                    let key: String = row["key"]
-                    if byKey[key] == nil { byKey[key] = Array(repeating: .null, count: ids.count); order.append(key) }
-                    byKey[key]![column[row["run_id"]]!] = TableValue(row["value"] as DatabaseValue)
-                }
-                return order.map { (key: $0, values: byKey[$0]!) }
-            }
-
-            var params = ResultTable(columns: ["key"] + runColumns)
-            for (key, values) in try pivot("compare_params") where key != "method" {
-                if allParams || values.contains(where: { $0 != values[0] }) {
-                    params.rows.append([.text(key)] + values)
-                }
-            }
-
-            let vocabulary = Dictionary(uniqueKeysWithValues: MetricVocabulary.all.enumerated().map { ($1.name, $0) })
-            let metricRows = try pivot("compare_metrics").sorted { a, b in
-                switch (vocabulary[a.key], vocabulary[b.key]) {
-                case let (i?, j?): i < j
-                case (.some, nil): true
-                case (nil, .some): false
-                case (nil, nil): a.key < b.key
-                }
-            }
-            var metrics = ResultTable(columns: ["metric", runColumns[0]]
-                                      + ids.dropFirst().flatMap { ["run \($0)", "Δ \($0)", "Δ% \($0)"] })
-            for (key, values) in metricRows {
-                var row: [TableValue] = [.text(key), values[0]]
-                for v in values.dropFirst() {
-                    row.append(v)
-                    if let a = values[0].doubleValue, let b = v.doubleValue {
-                        row.append(.double(b - a))
-                        row.append(a != 0 ? .double((b - a) / abs(a) * 100) : .null)
-                    } else {
-                        row += [.null, .null]
-                    }
-                }
-                metrics.rows.append(row)
-            }
-            return Comparison(runIDs: ids, runs: runs, params: params, metrics: metrics)
+        // compare_runs: id, name, method, status.
+        var runRows: [Int64: [TableValue]] = [:]
+        for row in try source.table("compare_runs", ["ids": json, "interrupted": try source.interruptedArgument()]).rows {
+            if case .int(let id) = row[0] { runRows[id] = row }
         }
+        if let missing = ids.first(where: { runRows[$0] == nil }) { throw try source.unknownRun(missing) }
+        let runColumns = ids.map { "run \($0)" }
+
+        var runs = ResultTable(columns: ["field"] + runColumns)
+        for (i, field) in ["name", "method", "status"].enumerated() {
+            runs.rows.append([.text(field)] + ids.map { runRows[$0]![i + 1] })
+        }
+
+        // compare_params and compare_metrics: run_id, key, value, in key order.
+        func pivot(_ query: String) throws -> [(key: String, values: [TableValue])] {
+            var byKey: [String: [TableValue]] = [:]
+            var order: [String] = []
+            for row in try source.table(query, ["ids": json]).rows {
+                guard case .int(let id) = row[0], case .text(let key) = row[1], let slot = column[id] else { continue }
+                if byKey[key] == nil { byKey[key] = Array(repeating: .null, count: ids.count); order.append(key) }
+                byKey[key]![slot] = row[2]
+            }
+            return order.map { (key: $0, values: byKey[$0]!) }
+        }
+
+        var params = ResultTable(columns: ["key"] + runColumns)
+        for (key, values) in try pivot("compare_params") where key != "method" {
+            if allParams || values.contains(where: { $0 != values[0] }) {
+                params.rows.append([.text(key)] + values)
+            }
+        }
+
+        let vocabulary = Dictionary(uniqueKeysWithValues: MetricVocabulary.all.enumerated().map { ($1.name, $0) })
+        let metricRows = try pivot("compare_metrics").sorted { a, b in
+            switch (vocabulary[a.key], vocabulary[b.key]) {
+            case let (i?, j?): i < j
+            case (.some, nil): true
+            case (nil, .some): false
+            case (nil, nil): a.key < b.key
+            }
+        }
+        var metrics = ResultTable(columns: ["metric", runColumns[0]]
+                                  + ids.dropFirst().flatMap { ["run \($0)", "Δ \($0)", "Δ% \($0)"] })
+        for (key, values) in metricRows {
+            var row: [TableValue] = [.text(key), values[0]]
+            for v in values.dropFirst() {
+                row.append(v)
+                if let a = values[0].doubleValue, let b = v.doubleValue {
+                    row.append(.double(b - a))
+                    row.append(a != 0 ? .double((b - a) / abs(a) * 100) : .null)
+                } else {
+                    row += [.null, .null]
+                }
+            }
+            metrics.rows.append(row)
+        }
+        return Comparison(runIDs: ids, runs: runs, params: params, metrics: metrics)
     }
 }

@@ -30,36 +30,42 @@ public struct RunDetail: Sendable {
     }
 }
 
-extension Store {
+extension RunDetail {
     /// One run: its row, params, metrics, tensors, tags, notes and error (`queries/show_*.sql`).
-    public func show(run id: Int64) throws -> RunDetail {
-        try read { db in
-            let runTable = try ResultTable.fetch(db, sql: SQLText.query("show_run"),
-                                                 arguments: ["run_id": id, "interrupted": try Store.interruptedArgument(db)])
-            guard let row = runTable.rows.first else { throw try Store.unknownRun(db, id) }
-            var fields: [(name: String, value: TableValue)] = []
-            var notes: [String] = []
-            var error: String?
-            for (name, value) in zip(runTable.columns, row) {
-                switch (name, value) {
-                case ("notes", .text(let json)):
-                    notes = (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? [json]
-                case ("error", .text(let e)):
-                    error = e
-                case ("error", _):
-                    break
-                default:
-                    fields.append((name: name, value: value))
-                }
+    public static func read(_ source: some RowSource, run id: Int64) throws -> RunDetail {
+        let arguments = ["run_id": id.databaseValue]
+        let runTable = try source.table("show_run", ["run_id": id.databaseValue, "interrupted": try source.interruptedArgument()])
+        guard let row = runTable.rows.first else { throw try source.unknownRun(id) }
+        var fields: [(name: String, value: TableValue)] = []
+        var notes: [String] = []
+        var error: String?
+        for (name, value) in zip(runTable.columns, row) {
+            switch (name, value) {
+            case ("notes", .text(let json)):
+                notes = (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? [json]
+            case ("error", .text(let e)):
+                error = e
+            case ("error", _):
+                break
+            default:
+                fields.append((name: name, value: value))
             }
-            return RunDetail(
-                fields: fields,
-                params: try ResultTable.fetch(db, sql: SQLText.query("show_params"), arguments: ["run_id": id]),
-                metrics: try ResultTable.fetch(db, sql: SQLText.query("show_metrics"), arguments: ["run_id": id]),
-                reportedMetrics: try ResultTable.fetch(db, sql: SQLText.query("show_reported_metrics"), arguments: ["run_id": id]),
-                tensors: try ResultTable.fetch(db, sql: SQLText.query("show_tensors"), arguments: ["run_id": id]),
-                tags: try ResultTable.fetch(db, sql: SQLText.query("show_tags"), arguments: ["run_id": id]),
-                notes: notes, error: error)
         }
+        return RunDetail(
+            fields: fields,
+            params: try source.table("show_params", arguments, columns: ["key", "value"]),
+            metrics: try source.table("show_metrics", arguments, columns: ["key", "value", "curve_points", "measured_by"]),
+            reportedMetrics: try source.table("show_reported_metrics", arguments, columns: ["key", "value", "curve_points"]),
+            tensors: try source.table("show_tensors", arguments,
+                                      columns: ["name", "encoding", "dtype", "shape", "stored_bytes", "blob_hash"]),
+            tags: try source.table("show_tags", arguments, columns: ["key", "value"]),
+            notes: notes, error: error)
+    }
+}
+
+extension Store {
+    /// One run (`RunDetail.read`).
+    public func show(run id: Int64) throws -> RunDetail {
+        try read { db in try RunDetail.read(SQLiteRows(db: db), run: id) }
     }
 }
