@@ -71,6 +71,8 @@ public struct GarbageReport: Sendable, Equatable, CustomStringConvertible {
         /// VACUUM could not run (another process kept writing); the rows stay deleted and
         /// SQLite reuses their pages.
         case failed(String)
+        /// A PostgreSQL store: the server's autovacuum makes the space reusable.
+        case byServer
     }
 
     public var blobs = 0
@@ -84,6 +86,8 @@ public struct GarbageReport: Sendable, Equatable, CustomStringConvertible {
     /// The database file plus its write-ahead log, before and after.
     public var fileBytesBefore: Int64 = 0
     public var fileBytesAfter: Int64 = 0
+
+    public init(dryRun: Bool = false) { self.dryRun = dryRun }
 
     public var isEmpty: Bool { blobs == 0 && models.isEmpty && datasets.isEmpty }
 
@@ -111,6 +115,8 @@ public struct GarbageReport: Sendable, Equatable, CustomStringConvertible {
                 : "; the file shrinks at a later checkpoint, once the readers open now have finished"
         case .failed(let reason):
             text += "; the file keeps its size (\(reason)), and SQLite reuses the freed space"
+        case .byServer:
+            if !isEmpty { text += "; PostgreSQL's autovacuum makes the space reusable" }
         }
         return text
     }
@@ -181,6 +187,38 @@ extension RunEdits {
     }
 }
 
+extension RunEdits {
+    /// Finds, and deletes through `writer` (nil: only finds), what no run uses: base models no
+    /// run names (with their files and cached probes), datasets no run or remaining probe
+    /// names, and blobs no tensor or remaining model file references (their chunks cascade),
+    /// by SQL DELETE, never loading a blob. Refused while any run is being recorded by a live
+    /// process (it may be about to name a model or blob this would delete).
+    public static func collectGarbage(_ source: some RowSource, _ writer: (some RecordWriting)?,
+                                      report start: GarbageReport) throws -> GarbageReport {
+        if let live = try source.liveRuns().first {
+            throw DeletionError.running(id: live.id, reason: nil, host: live.host, pid: live.pid, gc: true)
+        }
+        func text(_ v: TableValue) -> String { if case .text(let t) = v { t } else { "" } }
+        var r = start
+        let models = try source.table("unused_models", columns: ["hash", "name"]).rows
+        let datasets = try source.table("unused_datasets", columns: ["hash", "name"]).rows
+        let blobs = try source.table("unused_blobs", columns: ["hash", "size"]).rows
+        r.models = models.map { text($0[1]) }
+        r.datasets = datasets.map { text($0[1]) }
+        r.blobs = blobs.count
+        r.blobBytes = blobs.reduce(0) { total, row in if case .int(let n) = row[1] { total + n } else { total } }
+        guard let writer else { return r }
+        for row in models {
+            for query in ["delete_model_probes", "delete_model_files", "delete_model"] {
+                try writer.execute(query, ["hash": text(row[0]).databaseValue])
+            }
+        }
+        for row in datasets { try writer.execute("delete_dataset", ["hash": text(row[0]).databaseValue]) }
+        for row in blobs { try writer.execute("delete_blob", ["hash": text(row[0]).databaseValue]) }
+        return r
+    }
+}
+
 extension Store {
     /// What `removeRuns` would remove (`RunEdits.removal`). Reads only.
     public func removalPlan(_ ids: [Int64]) throws -> RunRemoval {
@@ -205,32 +243,8 @@ extension Store {
         var base = GarbageReport(dryRun: dryRun)
         base.fileBytesBefore = onDiskBytes()
         base.fileBytesAfter = base.fileBytesBefore
-        let start = base
-        let collect = { (db: Database, delete: Bool) throws -> GarbageReport in
-            if let live = try SQLiteRows(db: db).liveRuns().first {
-                throw DeletionError.running(id: live.id, reason: nil, host: live.host, pid: live.pid, gc: true)
-            }
-            var r = start
-            let models = try Row.fetchAll(db.cachedStatement(sql: SQLText.query("unused_models")))
-            let datasets = try Row.fetchAll(db.cachedStatement(sql: SQLText.query("unused_datasets")))
-            let blobs = try Row.fetchAll(db.cachedStatement(sql: SQLText.query("unused_blobs")))
-            r.models = models.map { $0["name"] }
-            r.datasets = datasets.map { $0["name"] }
-            r.blobs = blobs.count
-            r.blobBytes = blobs.reduce(0) { $0 + ($1["size"] as Int64) }
-            guard delete else { return r }
-            for row in models {
-                let hash: String = row["hash"]
-                for query in ["delete_model_probes", "delete_model_files", "delete_model"] {
-                    try SQLiteRecordWriter.execute(db, query, ["hash": hash])
-                }
-            }
-            for row in datasets { try SQLiteRecordWriter.execute(db, "delete_dataset", ["hash": row["hash"] as String]) }
-            for row in blobs { try SQLiteRecordWriter.execute(db, "delete_blob", ["hash": row["hash"] as String]) }
-            return r
-        }
-        if dryRun { return try read { try collect($0, false) } }
-        var report = try write { try collect($0, true) }
+        if dryRun { return try read { db in try RunEdits.collectGarbage(SQLiteRows(db: db), nil as SQLiteRecordWriter?, report: base) } }
+        var report = try write { db in try RunEdits.collectGarbage(SQLiteRows(db: db), SQLiteRecordWriter(db: db), report: base) }
         // This store's cache of rows it need not write again must not outlive them.
         if !report.models.isEmpty || !report.datasets.isEmpty { known.forgetHashes() }
         report.reclaim = reclaimSpace()

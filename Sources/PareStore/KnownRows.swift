@@ -28,7 +28,7 @@ public final class KnownRows: @unchecked Sendable {
     }
 
     /// After `collectGarbage` deleted models or datasets: they must be written again.
-    func forgetHashes() {
+    public func forgetHashes() {
         lock.lock(); defer { lock.unlock() }
         hashes.removeAll()
     }

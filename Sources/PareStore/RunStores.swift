@@ -41,12 +41,14 @@ public protocol RunQueries: AnyObject {
     func removalPlan(_ ids: [Int64]) throws -> RunRemoval
 }
 
-/// What `pare tag`, `pare note` and `pare rm` ask of a store (RunEdits, in one transaction).
+/// What `pare tag`, `pare note`, `pare rm` and `pare gc` ask of a store (RunEdits, in one transaction).
 public protocol RunEditor: RunQueries {
     func tag(runs: [Int64], set: [String: String], remove: [String]) throws
     /// The run's note count after appending `text`.
     @discardableResult func note(run id: Int64, _ text: String) throws -> Int
     @discardableResult func removeRuns(_ ids: [Int64]) throws -> RunRemoval
+    /// Deletes (or with `dryRun` only finds) the blobs, models and datasets no run uses.
+    @discardableResult func collectGarbage(dryRun: Bool) throws -> GarbageReport
     func close()
 }
 

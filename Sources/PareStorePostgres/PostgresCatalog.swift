@@ -51,6 +51,23 @@ extension PostgresStore: RunEditor {
         try writing(runs: 0) { writer in try RunEdits.remove(PostgresRows(session: session), writer, ids) }
     }
 
+    /// `RunEdits.collectGarbage` in one transaction, after locking out the writers that could
+    /// name what it deletes (queries/postgresql/lock_for_gc.pgsql). The server's autovacuum,
+    /// not a VACUUM of Pare's, makes the space reusable.
+    @discardableResult
+    public func collectGarbage(dryRun: Bool = false) throws -> GarbageReport {
+        var base = GarbageReport(dryRun: dryRun)
+        if dryRun { return try reading { rows in try RunEdits.collectGarbage(rows, nil as PostgresRecordWriter?, report: base) } }
+        base.reclaim = .byServer
+        let report = try writing(runs: 0) { writer in
+            try writer.execute("lock_for_gc", [:])
+            return try RunEdits.collectGarbage(PostgresRows(session: session), writer, report: base)
+        }
+        // This process's cache of rows it need not write again must not outlive them.
+        if !report.models.isEmpty || !report.datasets.isEmpty { known.forgetHashes() }
+        return report
+    }
+
     /// `body` over this store's rows in one read-only transaction (one snapshot, as a SQLite
     /// read sees). Takes the lock.
     func reading<T>(_ body: (PostgresRows) throws -> T) throws -> T {

@@ -8,9 +8,10 @@ import PareTensor
 /// statements and read by the same queries in PostgreSQL's dialect (queries/postgresql), so a
 /// run recorded in either answers every query with the same rows.
 ///
-/// It takes what `pare log` records (whole runs, one transaction each or a batch in one) and
-/// what `pare record` and `pare sweep` do (PostgresTracking.swift), and answers `runs`,
-/// `leaderboard` and `pareto`. Concurrent writers need nothing more than
+/// It takes what `pare log` records (whole runs, one transaction each or a batch in one), what
+/// `pare record` and `pare sweep` do (PostgresTracking.swift), and `show`, `compare`, `export`,
+/// `tag`, `note`, `rm` and `gc` (PostgresCatalog.swift); it answers `runs`, `leaderboard` and
+/// `pareto` here. Concurrent writers need nothing more than
 /// PostgreSQL's own transactions: run ids come from a sequence, and an experiment, model or
 /// dataset that two writers upsert at once is inserted by one (ON CONFLICT DO NOTHING).
 public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {

@@ -38,9 +38,23 @@ struct DatabaseOption: ParsableArguments {
         do { try store.reapInterruptedRuns() } catch { store.close(); throw error }
         return store
     }
-    /// The store `pare tag`, `note` and `rm` change; a missing SQLite file is an error.
-    func openEditor() throws -> any RunEditor {
-        PostgresLocation.isURL(db) ? try PostgresStore(url: db) : try Store(path: db, create: false)
+    /// The store `pare tag`, `note`, `rm` and `gc` change; a missing SQLite file is an error.
+    /// `readOnly` (a dry run) opens the SQLite file read-only; a PostgreSQL dry run reads in a
+    /// read-only transaction.
+    func openEditor(readOnly: Bool = false) throws -> any RunEditor {
+        if PostgresLocation.isURL(db) { return try PostgresStore(url: db) }
+        return readOnly ? try Store(readingAt: db) : try Store(path: db, create: false)
+    }
+    /// Marks the runs whose recording process died failed (`pare runs --reap`); their ids.
+    func reap() throws -> [Int64] {
+        if PostgresLocation.isURL(db) {
+            let store = try PostgresStore(url: db)
+            defer { store.close() }
+            return try store.reapInterruptedRuns()
+        }
+        let store = try Store(path: db, create: false)
+        defer { store.close() }
+        return try store.reapedOnOpen + store.reapInterruptedRuns()   // a writer reaps as it opens
     }
     /// The store `pare log` records into.
     func openRecorder() throws -> any RunRecorder {

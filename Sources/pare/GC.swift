@@ -9,7 +9,8 @@ struct GC: ParsableCommand {
         discussion: """
         Deletes blobs no tensor or model file references, base models no run uses (with their \
         files and cached probes) and datasets no run or probe uses, then runs VACUUM when a real \
-        part of the file is free. Refused while a run is being recorded.
+        part of the file is free (on a PostgreSQL store, the server's autovacuum reuses the \
+        space). Refused while a run is being recorded.
 
         Example: pare rm 4 && pare gc
         """
@@ -20,7 +21,7 @@ struct GC: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = dryRun ? try database.openForReading() : try Store(path: try database.sqlitePath(), create: false)
+            let store = try database.openEditor(readOnly: dryRun)
             defer { store.close() }
             printOut("\(try store.collectGarbage(dryRun: dryRun))\n")
         }

@@ -26,8 +26,8 @@ struct Remove: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if runIDs.isEmpty && selection.filter == nil { throw UsageError("name the runs to remove (pare rm 4 5) or pass --where FILTER.") }
-            // A dry run only reads: the SQLite file is opened read-only.
-            let store: any RunQueries = dryRun ? try database.openQueries() : try database.openEditor()
+            let store = try database.openEditor(readOnly: dryRun)
+            defer { store.close() }
             var ids = runIDs
             if let filter = selection.filter { ids += try store.runIDs(matching: filter) }
             ids = Array(Set(ids)).sorted()
@@ -35,12 +35,11 @@ struct Remove: ParsableCommand {
                 printOut("no run matches the filter; nothing removed\n")
                 return
             }
-            if let editor = store as? any RunEditor, !dryRun {
-                defer { editor.close() }
-                let removal = try editor.removeRuns(ids)
-                printOut("removed \(removal); \(removal.runs.count == 1 ? "its" : "their") blobs stay until pare gc frees them\n")
-            } else {
+            if dryRun {
                 printOut("would remove \(try store.removalPlan(ids)); nothing removed (--dry-run)\n")
+            } else {
+                let removal = try store.removeRuns(ids)
+                printOut("removed \(removal); \(removal.runs.count == 1 ? "its" : "their") blobs stay until pare gc frees them\n")
             }
         }
     }

@@ -27,9 +27,7 @@ struct Runs: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if reap {
-                let writer = try Store(path: try database.sqlitePath(), create: false)
-                let reaped = try writer.reapedOnOpen + writer.reapInterruptedRuns()
-                writer.close()
+                let reaped = try database.reap()
                 let list = reaped.map(String.init).joined(separator: ", ")
                 FileHandle.standardError.write(Data("reaped \(reaped.count) interrupted run\(reaped.count == 1 ? "" : "s")\(reaped.isEmpty ? "" : ": " + list).\n".utf8))
             }

@@ -65,8 +65,8 @@ struct PostgresCLITests {
         let file = try cli.run(["log", "--from", lines, "--db", url], db: false)
         #expect(file.status == 1 && file.stderr.contains("runs.jsonl:2"), "\(file.stderr)")
         #expect(try Self.runCount(cli, url) == 3)
-        let gc = try cli.run(["gc", "--db", url], db: false)
-        #expect(gc.status == 64 && gc.stderr.contains("PostgreSQL store") && !gc.stderr.contains("SELECT"), "\(gc.stderr)")
+        let summary = try cli.run(["summary", "--db", url], db: false)
+        #expect(summary.status == 64 && summary.stderr.contains("PostgreSQL store") && !summary.stderr.contains("SELECT"), "\(summary.stderr)")
         let tag = try cli.run(["tag", "1", "9", "team=edge", "--db", url], db: false)
         #expect(tag.status == 1 && tag.stderr.hasPrefix("error: no run with id 9 (the database has runs 1…3)")
                 && tag.stderr.split(separator: "\n").count == 1, "\(tag.stderr)")
@@ -159,5 +159,27 @@ struct PostgresCLITests {
         _ = try both(["rm", "--where", "params.bits = 8"])
         _ = try both(["runs", "--format", "csv"])
         _ = try both(["export", "--format", "csv"])
+        #expect(try both(["gc", "--dry-run"]) == "nothing to free: every blob, model and dataset is used by a run\n")
+    }
+
+    /// A logged run's model is stored in PostgreSQL as bytea chunks; once the run is removed,
+    /// gc frees its blobs (a dry run first changes nothing), and a second gc finds nothing.
+    @Test func gcFreesARemovedRunsModel() throws {
+        let cli = CLI()
+        let url = try PostgresTestServer.freshDatabase()
+        let env = ProcessInfo.processInfo.environment.merging(["PARE_DB": url]) { $1 }
+        let logged = try cli.run(["log", "--method", "int8", "--base", "mlp", "--model", CLI.fixture("teacher.safetensors"),
+                                  "--metric", "accuracy=0.9"], db: false, environment: env)
+        #expect(logged.status == 0, "\(logged.stderr)")
+        #expect(try cli.run(["log", "--method", "rtn", "--base", "mlp", "--metric", "accuracy=0.8"], db: false, environment: env).status == 0)
+        #expect(try cli.run(["gc"], db: false, environment: env).stdout == "nothing to free: every blob, model and dataset is used by a run\n")
+        #expect(try cli.run(["rm", "1"], db: false, environment: env).status == 0)
+        let dry = try cli.run(["gc", "--dry-run"], db: false, environment: env)
+        #expect(dry.status == 0 && dry.stdout.hasPrefix("would free ") && dry.stdout.contains("nothing changed (--dry-run)"), "\(dry.stdout)\(dry.stderr)")
+        let freed = try cli.run(["gc"], db: false, environment: env)
+        #expect(freed.status == 0 && freed.stdout.hasPrefix(dry.stdout.components(separatedBy: ";")[0].replacingOccurrences(of: "would free", with: "freed"))
+                && freed.stdout.contains("autovacuum"), "\(freed.stdout)\(freed.stderr)")
+        #expect(try cli.run(["gc"], db: false, environment: env).stdout == "nothing to free: every blob, model and dataset is used by a run\n")
+        #expect(try Self.runCount(cli, url) == 1)
     }
 }

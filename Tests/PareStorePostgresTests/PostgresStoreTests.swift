@@ -277,7 +277,7 @@ struct PostgresStoreTests {
     /// The queries that write a batch in one statement exist only here (in SQLite a statement
     /// costs no round trip): `reserve_run_ids`, and `X_batch` for a query X whose arguments
     /// are the columns of each JSON row.
-    static func postgresOnly(_ name: String) -> Bool { name == "reserve_run_ids" || name.hasSuffix("_batch") }
+    static func postgresOnly(_ name: String) -> Bool { ["reserve_run_ids", "lock_for_gc"].contains(name) || name.hasSuffix("_batch") }
 
     @Test func eachBatchQueryTakesItsSingleRowTwinsArgumentsAsColumns() {
         let batches = EmbeddedSQL.postgresQueryNames.filter { $0.hasSuffix("_batch") }
