@@ -48,8 +48,9 @@ struct ImportMLflow: ParsableCommand {
             default: throw UsageError("give exactly one of --tracking-db FILE (MLflow's SQLite store) or --mlruns DIR (its file store).")
             }
             if intoExperiment?.isEmpty == true { throw UsageError("--into-experiment needs a name.") }
-            let summary = try MLflowImport.run(source, experiment: experiment, intoExperiment: intoExperiment,
-                                               database: try database.sqlitePath())
+            let summary = try MLflowImport.run(source, experiment: experiment, intoExperiment: intoExperiment) {
+                try database.openRecorder()
+            }
             printOut(summary.line + "\n")
         }
     }

@@ -120,8 +120,9 @@ struct PostgresCLITests {
         #expect(best.status == 0 && best.stdout.split(separator: "\n").count == 2, "\(best.stderr)")
     }
 
-    /// The same runs logged into a SQLite file and a PostgreSQL store: show, compare, export,
-    /// tag, note and rm print the same, byte for byte, and leave the same runs behind.
+    /// The same runs logged (and imported from MLflow) into a SQLite file and a PostgreSQL
+    /// store: show, compare, export, tag, note, rm and gc print the same, byte for byte, and
+    /// leave the same runs behind.
     @Test func everyCommandPrintsTheSameOnBothStores() throws {
         let cli = CLI()
         let url = try PostgresTestServer.freshDatabase()
@@ -155,6 +156,13 @@ struct PostgresCLITests {
         #expect(exported.split(separator: "\n").count == 4 && exported.contains("params.act_order"))
         _ = try both(["export", "--format", "json", "--where", "tags.team = 'cloud' or metrics.kv_hit > 0"])
         _ = try both(["export", "--columns", "run_id,params.bits,metrics.perplexity,metrics.accuracy"])
+        // MLflow's runs, params, metric histories (curves) and tags, imported into both (before rm:
+        // SQLite gives a removed highest id out again, PostgreSQL's sequence does not).
+        let mlflow = ["import", "mlflow", "--tracking-db", CLI.fixture("mlflow/mlflow.db")]
+        #expect(try both(mlflow).hasPrefix("imported "))
+        #expect(try both(mlflow).hasPrefix("imported 0 runs"))
+        _ = try both(["export", "--format", "csv", "--where", "run.source = 'mlflow'"])
+        _ = try both(["show", "4"])
         #expect(try both(["rm", "2", "--dry-run"]).contains("3: its baseline_run 2 is removed"))
         _ = try both(["rm", "--where", "params.bits = 8"])
         _ = try both(["runs", "--format", "csv"])

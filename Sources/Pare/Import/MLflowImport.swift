@@ -63,13 +63,20 @@ public enum MLflowImport {
         }
     }
 
-    /// Reads `source` and records its new finished or failed runs into the database at
-    /// `database` (created if absent) in one transaction. The source is read and checked
-    /// before the database is opened, so a bad source leaves no database behind.
+    /// Reads `source` and records its new finished or failed runs into the SQLite file at
+    /// `database` (created if absent) in one transaction.
     public static func run(_ source: Source, experiment: String?, intoExperiment: String?,
                            database: String) throws -> Summary {
+        try run(source, experiment: experiment, intoExperiment: intoExperiment) { try Store(path: database, create: true) }
+    }
+
+    /// Reads `source` and records its new finished or failed runs into the store `open`
+    /// opens (a SQLite file or a PostgreSQL server) in one transaction. The source is read and
+    /// checked before the store is opened, so a bad source leaves no database behind.
+    public static func run(_ source: Source, experiment: String?, intoExperiment: String?,
+                           open: () throws -> any RunRecorder) throws -> Summary {
         let read = try source.runs(experiment: experiment)
-        let store = try Store(path: database, create: true)
+        let store = try open()
         defer { store.close() }
         var summary = try record(read.runs, into: store, intoExperiment: intoExperiment)
         summary.experiments = read.experiments
@@ -77,7 +84,7 @@ public enum MLflowImport {
     }
 
     /// Records the runs not yet in `store` (checked with one query), all in one transaction.
-    public static func record(_ runs: [MLflowRun], into store: Store, intoExperiment: String? = nil) throws -> Summary {
+    public static func record(_ runs: [MLflowRun], into store: any RunRecorder, intoExperiment: String? = nil) throws -> Summary {
         let done = runs.filter { $0.status != .running && $0.status != .scheduled }
         let existing = try store.existingUIDs(done.map { uid($0) })
         let new = done.filter { !existing.contains(uid($0)) }
