@@ -29,6 +29,12 @@ public protocol RunQueries: AnyObject {
                 perMethod: Bool, allPoints: Bool) throws -> ResultTable
     /// Metric keys recorded in the store, sorted.
     func metricKeys() throws -> [String]
+    /// The dialect a filter must be compiled in for this store.
+    var dialect: SQLDialect { get }
+    /// `leaderboard` with a filter compiled in `dialect` (`best` combines its budget with it).
+    func leaderboard(metric: String, ascending: Bool?, compiled: CompiledFilter?, limit: Int) throws -> ResultTable
+    /// The best finished run of each method by one metric (`pare summary`).
+    func summary(metric: String, ascending: Bool?, filter: String?) throws -> ResultTable
     /// Everything recorded about one run (`pare show`).
     func show(run id: Int64) throws -> RunDetail
     /// Runs side by side (`pare compare`).

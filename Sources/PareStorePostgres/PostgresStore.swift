@@ -101,12 +101,28 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
 
     public func leaderboard(metric: String, ascending: Bool?, filter: String?, limit: Int) throws -> ResultTable {
         try requireKnownMetric(metric)
-        let compiled = try CompiledFilter.compile(filter, dialect: .postgresql)
+        return try leaderboard(metric: metric, ascending: ascending, compiled: try CompiledFilter.compile(filter, dialect: .postgresql),
+                               limit: limit)
+    }
+
+    public func leaderboard(metric: String, ascending: Bool?, compiled: CompiledFilter?, limit: Int) throws -> ResultTable {
         let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
         let fetched = try fetch("leaderboard", filter: compiled, ascending: ascending,
                                 ["metric": metric.databaseValue, "limit": Int64(max(limit, 0)).databaseValue])
         return ResultTable.ranking(fetched, metric: metric)
     }
+
+    public func summary(metric: String = "accuracy", ascending: Bool? = nil, filter: String? = nil) throws -> ResultTable {
+        try requireKnownMetric(metric)
+        let compiled = try CompiledFilter.compile(filter, dialect: .postgresql)
+        let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
+        let fetched = try fetch("summary", filter: compiled, ascending: ascending, ["metric": metric.databaseValue],
+                                columns: ["method", "run", "name", "value", "accuracy", "accuracy_delta", "size_bytes",
+                                          "compression_ratio", "latency_ms_p50", "speedup", "base_run"])
+        return ResultTable.summary(fetched, metric: metric)
+    }
+
+    public var dialect: SQLDialect { .postgresql }
 
     public func pareto(x: String, y: String, directions: ParetoDirections?, filter: String?,
                        perMethod: Bool, allPoints: Bool) throws -> ResultTable {

@@ -22,7 +22,7 @@ struct Best: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let table = try database.openForReading().best(metric: metric, budget: budget, filter: selection.filter)
+            let table = try database.openQueries().best(metric: metric, budget: budget, filter: selection.filter)
             guard !table.rows.isEmpty else {
                 throw PareError("no finished run with \(metric) fits the budget\(budget.map { " \"\($0)\"" } ?? "").")
             }

@@ -30,7 +30,7 @@ struct PlotPareto: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try OutputFile.check(out, protecting: database.protected)
-            let store = try database.openForReading()
+            let store = try database.openQueries()
             let table = try store.pareto(x: axes.x, y: axes.y, directions: axes.directions, filter: axes.selection.filter,
                                          perMethod: axes.perMethod, allPoints: true)
             let plot = try ParetoPlot(x: axes.x, y: axes.y, table: table, directions: axes.directions, logX: logX,

@@ -22,7 +22,7 @@ struct Summary: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try printTable(try database.openForReading().summary(metric: metric, filter: selection.filter), format.format)
+            try printTable(try database.openQueries().summary(metric: metric, ascending: nil, filter: selection.filter), format.format)
         }
     }
 }

@@ -65,8 +65,8 @@ struct PostgresCLITests {
         let file = try cli.run(["log", "--from", lines, "--db", url], db: false)
         #expect(file.status == 1 && file.stderr.contains("runs.jsonl:2"), "\(file.stderr)")
         #expect(try Self.runCount(cli, url) == 3)
-        let summary = try cli.run(["summary", "--db", url], db: false)
-        #expect(summary.status == 64 && summary.stderr.contains("PostgreSQL store") && !summary.stderr.contains("SELECT"), "\(summary.stderr)")
+        let merge = try cli.run(["merge", cli.db, "--into", url], db: false)
+        #expect(merge.status == 64 && merge.stderr.contains("PostgreSQL") && !merge.stderr.contains("SELECT"), "\(merge.stderr)")
         let tag = try cli.run(["tag", "1", "9", "team=edge", "--db", url], db: false)
         #expect(tag.status == 1 && tag.stderr.hasPrefix("error: no run with id 9 (the database has runs 1…3)")
                 && tag.stderr.split(separator: "\n").count == 1, "\(tag.stderr)")
@@ -121,7 +121,7 @@ struct PostgresCLITests {
     }
 
     /// The same runs logged (and imported from MLflow) into a SQLite file and a PostgreSQL
-    /// store: show, compare, export, tag, note, rm and gc print the same, byte for byte, and
+    /// store: show, compare, export, best, summary, plot, tag, note, rm and gc print the same, byte for byte, and
     /// leave the same runs behind.
     @Test func everyCommandPrintsTheSameOnBothStores() throws {
         let cli = CLI()
@@ -156,6 +156,16 @@ struct PostgresCLITests {
         #expect(exported.split(separator: "\n").count == 4 && exported.contains("params.act_order"))
         _ = try both(["export", "--format", "json", "--where", "tags.team = 'cloud' or metrics.kv_hit > 0"])
         _ = try both(["export", "--columns", "run_id,params.bits,metrics.perplexity,metrics.accuracy"])
+        #expect(try both(["best", "--metric", "perplexity", "--budget", "size_bytes <= 700000000", "--format", "csv"]).contains("gptq-4"))
+        _ = try both(["summary", "--metric", "perplexity"])
+        _ = try both(["summary", "--metric", "size_bytes", "--where", "params.bits = 4", "--format", "json"])
+        var svgs: [Data] = []
+        for (db, file) in [(cli.db, "sqlite.svg"), (url, "postgres.svg")] {
+            let plot = try cli.run(["plot", "pareto", "--x", "size_bytes", "--y", "perplexity", "--out", cli.path(file), "--db", db], db: false)
+            #expect(plot.status == 0 && plot.stdout.hasSuffix("3 runs, 3 on the frontier\n"), "\(plot.stdout)\(plot.stderr)")
+            svgs.append(try Data(contentsOf: URL(fileURLWithPath: cli.path(file))))
+        }
+        #expect(svgs[0] == svgs[1])
         // MLflow's runs, params, metric histories (curves) and tags, imported into both (before rm:
         // SQLite gives a removed highest id out again, PostgreSQL's sequence does not).
         let mlflow = ["import", "mlflow", "--tracking-db", CLI.fixture("mlflow/mlflow.db")]

@@ -16,7 +16,7 @@ extension Store {
         return try leaderboard(metric: metric, ascending: ascending, compiled: try CompiledFilter.compile(filter), limit: limit)
     }
 
-    func leaderboard(metric: String, ascending: Bool?, compiled: CompiledFilter?, limit: Int) throws -> ResultTable {
+    public func leaderboard(metric: String, ascending: Bool?, compiled: CompiledFilter?, limit: Int) throws -> ResultTable {
         let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
         let fetched = try read { db in
             try ResultTable.fetch(db, sql: SQLText.query("leaderboard", filter: compiled, ascending: ascending),

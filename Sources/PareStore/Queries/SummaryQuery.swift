@@ -12,10 +12,22 @@ extension Store {
         try requireKnownMetric(metric)
         let compiled = try CompiledFilter.compile(filter)
         let ascending = ascending ?? !(MetricVocabulary.higherIsBetter(metric) ?? true)
-        var table = try read { db in
+        let fetched = try read { db in
             try ResultTable.fetch(db, sql: SQLText.query("summary", filter: compiled, ascending: ascending),
                                   arguments: CompiledFilter.arguments(compiled, ["metric": metric], db: db))
         }
+        return ResultTable.summary(fetched, metric: metric)
+    }
+
+    public var dialect: SQLDialect { .sqlite }
+}
+
+extension ResultTable {
+    /// `pare summary`'s table from the rows of `queries/summary.sql`: the value column named by
+    /// its metric, and a headline column repeating that metric left out.
+    public static func summary(_ fetched: ResultTable, metric: String) -> ResultTable {
+        var table = fetched
+        guard table.columns.count > 3 else { return table }
         table.columns[3] = metric
         if let repeated = table.columns.indices.dropFirst(4).first(where: { table.columns[$0] == metric }) {
             table.columns.remove(at: repeated)
@@ -23,6 +35,9 @@ extension Store {
         }
         return table
     }
+}
+
+extension RunQueries {
 
     /// The best finished run by `metric` among those within a budget: constraints in the filter
     /// grammar where a bare name is a metric (`size_bytes <= 50000 and latency_ms_p50 <= 0.2`).
@@ -55,7 +70,7 @@ extension Store {
         if let filter, !filter.allSatisfy(\.isWhitespace) { parts.insert(try FilterParser.parse(filter), at: 0) }
         var combined: FilterExpr?
         for part in parts { combined = combined.map { .and($0, part) } ?? part }
-        let compiled = combined.map { FilterCompiler.compile($0) }
+        let compiled = combined.map { FilterCompiler.compile($0, dialect: dialect) }
         var table = try leaderboard(metric: metric, ascending: ascending, compiled: compiled, limit: 1)
         table.columns.removeFirst()
         table.rows = table.rows.map { Array($0.dropFirst()) }
