@@ -7,7 +7,7 @@ import PareTensor
 
 struct DatabaseOption: ParsableArguments {
     @Option(name: .customLong("db"),
-            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (every command but merge, export-model, sensitivity, ui and --run of generate, embed and tokenize). Also PARE_DB.")
+            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (every command but merge, export-model, ui and the --run of generate, embed and tokenize). Also PARE_DB.")
     var given: String?
 
     /// --db, else PARE_DB, else pare.sqlite.

@@ -53,7 +53,7 @@ struct SensitivityCommand: ParsableCommand {
                 grouping: grouping)
             let prepared = try Sensitivity.prepare(request)
             let interrupts = InterruptGuard.shared
-            let store = try database.openForWriting()
+            let store = try database.openTracker()
             defer { store.close() }
             let count = prepared.groups.count
             FileHandle.standardError.write(Data("sensitivity: \(count) group\(count == 1 ? "" : "s") of \(method), plus the reference run.\n".utf8))

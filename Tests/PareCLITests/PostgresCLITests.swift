@@ -200,4 +200,22 @@ struct PostgresCLITests {
         #expect(try cli.run(["gc"], db: false, environment: env).stdout == "nothing to free: every blob, model and dataset is used by a run\n")
         #expect(try Self.runCount(cli, url) == 1)
     }
+
+    /// `pare sensitivity` on the tiny Llama into PostgreSQL: the same table as into SQLite, and
+    /// a rerun records nothing new (it resumes like a sweep).
+    @Test func sensitivityRecordsTheSameRunsAndResumes() throws {
+        let cli = CLI()
+        let url = try PostgresTestServer.freshDatabase()
+        let llama = try TinyTransformers.llama(in: cli.directory).path
+        let text = try TinyTransformers.text(in: cli.directory).path
+        let args = ["sensitivity", "--model", llama, "--test", "text:\(text),tokens=100,context=32", "--method", "quant-weight",
+                    "--set", "bits=2", "--group", "block", "--format", "csv"]
+        let sqlite = try cli.run(args)
+        let postgres = try cli.run(args + ["--db", url], db: false)
+        #expect(sqlite.status == 0 && postgres.status == 0, "\(sqlite.stderr)\(postgres.stderr)")
+        #expect(postgres.stdout == sqlite.stdout && postgres.stdout.split(separator: "\n").count == 1 + 3, "\(postgres.stdout)")
+        let again = try cli.run(args + ["--db", url], db: false)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try Self.runCount(cli, url) == 3)
+    }
 }
