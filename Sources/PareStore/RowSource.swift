@@ -29,6 +29,10 @@ public protocol RowSource {
     /// value_integer, value_real and value_text) comes back as one `value` column.
     func rows(_ query: String, filter: CompiledFilter?, _ arguments: [String: DatabaseValue],
               columns: [String]) throws -> RowStream
+    /// `rows`, for an answer that may be large (`export`'s): read a slice at a time where the
+    /// store can (PostgreSQL, through a cursor), so memory does not grow with the runs.
+    func streamedRows(_ query: String, filter: CompiledFilter?, _ arguments: [String: DatabaseValue],
+                      columns: [String]) throws -> RowStream
     /// The ids of running runs whose owner is gone (`Store.interruptedRunIDs`).
     func interruptedRunIDs() throws -> [Int64]
 }
@@ -97,6 +101,12 @@ struct SQLiteRows: RowSource {
         return RowStream(columns: statement.columnNames) {
             try cursor.next().map { $0.databaseValues.map(TableValue.init) }
         }
+    }
+
+    /// A SQLite cursor already reads a row at a time.
+    func streamedRows(_ query: String, filter: CompiledFilter?, _ arguments: [String: DatabaseValue],
+                      columns: [String]) throws -> RowStream {
+        try rows(query, filter: filter, arguments, columns: columns)
     }
 
     func interruptedRunIDs() throws -> [Int64] { try Store.interruptedRunIDs(db) }

@@ -14,8 +14,8 @@ extension PostgresStore: RunEditor {
         return try reading { rows in try Comparison.read(rows, runs: ids, allParams: allParams) }
     }
 
-    /// The answer is read whole before it streams into `sink` (postgres-nio's synchronous
-    /// call collects every row), so memory grows with the runs exported.
+    /// In one transaction, whose cursors (`PostgresRows.streamedRows`) read the runs, params
+    /// and metrics a slice at a time.
     public func export<Sink: TableSink>(filter: String? = nil, columns: [String]? = nil, into sink: inout Sink) throws {
         let compiled = try CompiledFilter.compile(filter, dialect: .postgresql)
         try lock.withLock {
@@ -93,6 +93,33 @@ struct PostgresRows: RowSource {
             guard next < table.rows.count else { return nil }
             defer { next += 1 }
             return table.rows[next]
+        }
+    }
+
+    /// Rows fetched per round trip by `streamedRows`.
+    static let fetchSize = 2_000
+
+    /// The answer through a server-side cursor, `fetchSize` rows a round trip, so a large one is
+    /// never held whole (postgres-nio's call collects every row it is sent). The caller is in a
+    /// transaction, which closes the cursor when it ends.
+    func streamedRows(_ query: String, filter: CompiledFilter?, _ arguments: [String: DatabaseValue],
+                      columns: [String]) throws -> RowStream {
+        let cursor = "pare_\(query)"   // a query file's name: letters and underscores
+        try session.table("DECLARE \(cursor) NO SCROLL CURSOR FOR " + SQLText.postgresQuery(query, filter: filter), arguments)
+        var slice: [[TableValue]] = []
+        var next = 0
+        var done = false
+        let session = session
+        return RowStream(columns: columns) {
+            if next == slice.count {
+                if done { return nil }
+                slice = Self.typedValues(try session.table("FETCH \(Self.fetchSize) FROM \(cursor)")).rows
+                next = 0
+                done = slice.count < Self.fetchSize
+                if slice.isEmpty { return nil }
+            }
+            defer { next += 1 }
+            return slice[next]
         }
     }
 

@@ -218,4 +218,25 @@ struct PostgresCLITests {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try Self.runCount(cli, url) == 3)
     }
+
+    /// An export larger than one cursor slice (`PostgresRows.fetchSize`) of params and metrics
+    /// comes out of PostgreSQL exactly as out of SQLite.
+    @Test func aLargeExportStreamsTheSameRows() throws {
+        let cli = CLI()
+        let url = try PostgresTestServer.freshDatabase()
+        let lines = (0..<700).map { i in
+            "{\"method\": \"m\(i % 7)\", \"base\": \"b\", \"params\": {\"bits\": \(i % 8), \"lr\": \(Double(i) / 1000), \"tag\": \"t\(i % 3)\", \"on\": \(i % 2 == 0)}, "
+                + "\"metrics\": {\"perplexity\": \(9 + Double(i) / 7), \"size_bytes\": \(1000 + i), \"loss\": \(Double(i) / 3)}}"
+        }.joined(separator: "\n") + "\n"
+        let file = cli.path("many.jsonl")
+        try Data(lines.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try cli.run(["log", "--from", file]).status == 0)
+        #expect(try cli.run(["log", "--from", file, "--db", url], db: false).status == 0)
+        for extra in [[], ["--where", "params.bits >= 4 and metrics.loss > 10"], ["--format", "json"]] {
+            let sqlite = try cli.run(["export"] + extra)
+            let postgres = try cli.run(["export", "--db", url] + extra, db: false)
+            #expect(sqlite.status == 0 && postgres.status == 0, "\(postgres.stderr)")
+            #expect(postgres.stdout == sqlite.stdout && sqlite.stdout.count > 20_000)
+        }
+    }
 }

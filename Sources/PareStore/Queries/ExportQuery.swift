@@ -21,8 +21,8 @@ public enum RunExport {
     /// One row per run (oldest first): run_id, name, method, status, then `params.<key>` and
     /// `metrics.<key>` (final values) for every key in the database, sorted. Rows stream into
     /// `sink` as they are read: three cursors (runs, params, metrics, all in run-id order) are
-    /// merged by run id, so memory stays constant however many runs there are (in SQLite; a
-    /// PostgreSQL answer is read whole).
+    /// merged by run id, so memory stays constant however many runs there are (SQLite's
+    /// cursors; PostgreSQL's, a slice at a time).
     /// The columns are the database's keys, so they are stable for a given database whatever
     /// the filter; the `method` param is the `method` column.
     /// - Parameter columns: only these columns, in this order (`run_id,method,metrics.accuracy`);
@@ -49,10 +49,12 @@ public enum RunExport {
 
         var arguments = compiled?.arguments ?? [:]
         arguments["interrupted"] = try source.interruptedArgument()
-        let runs = try source.rows("export_runs", filter: compiled, arguments, columns: runColumns)
+        let runs = try source.streamedRows("export_runs", filter: compiled, arguments, columns: runColumns)
         // Only read the params or metrics when a column needs them.
-        var params = paramSlot.isEmpty ? nil : KeyedCursor(try source.rows("export_params", filter: nil, [:], columns: []))
-        var metrics = metricSlot.isEmpty ? nil : KeyedCursor(try source.rows("export_metrics", filter: nil, [:], columns: []))
+        var params = paramSlot.isEmpty ? nil
+            : KeyedCursor(try source.streamedRows("export_params", filter: nil, [:], columns: ["run_id", "key", "value"]))
+        var metrics = metricSlot.isEmpty ? nil
+            : KeyedCursor(try source.streamedRows("export_metrics", filter: nil, [:], columns: ["run_id", "key", "value"]))
         let width = columns.count
         while let run = try runs.next() {
             guard case .int(let id) = run[0] else { continue }
