@@ -75,14 +75,7 @@ public struct RunOwner: Sendable, Equatable {
 extension Store {
     /// Ids of the runs stored as 'running' whose recording process is gone.
     static func interruptedRunIDs(_ db: Database) throws -> [Int64] {
-        var ids: [Int64] = []
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("running_runs")))
-        while let row = try rows.next() {
-            let alive = RunOwner.isAlive(host: row["owner_host"], pid: row["owner_pid"], start: row["owner_start"],
-                                         silentSeconds: row["silent_seconds"] ?? .infinity)
-            if !alive { ids.append(row["id"]) }
-        }
-        return ids
+        RunOwner.interrupted(try SQLiteRows(db: db).table("running_runs"))
     }
 
     /// The `:interrupted` argument of the queries that show a run's status.

@@ -10,19 +10,14 @@ extension PostgresStore: RunEditor {
     }
 
     public func compare(runs ids: [Int64], allParams: Bool = false) throws -> Comparison {
-        try Comparison.check(ids)
-        return try reading { rows in try Comparison.read(rows, runs: ids, allParams: allParams) }
+        try reading { rows in try Comparison.read(rows, runs: ids, allParams: allParams) }
     }
 
-    /// In one transaction, whose cursors (`PostgresRows.streamedRows`) read the runs, params
-    /// and metrics a slice at a time.
+    /// In one read-only transaction, whose cursors (`PostgresRows.streamedRows`) read the runs,
+    /// params and metrics a slice at a time.
     public func export<Sink: TableSink>(filter: String? = nil, columns: [String]? = nil, into sink: inout Sink) throws {
         let compiled = try CompiledFilter.compile(filter, dialect: .postgresql)
-        try lock.withLock {
-            try session.transaction {
-                try RunExport.stream(PostgresRows(session: session), filter: compiled, columns: columns, into: &sink)
-            }
-        }
+        try reading { rows in try RunExport.stream(rows, filter: compiled, columns: columns, into: &sink) }
     }
 
     public func runIDs(matching filter: String) throws -> [Int64] {

@@ -116,7 +116,7 @@ extension PostgresStore: RunTracker {
     public func reapInterruptedRuns() throws -> [Int64] {
         try lock.withLock {
             try session.transaction {
-                let ids = RunOwner.interrupted(try session.run("running_runs"))
+                let ids = try PostgresRows(session: session).interruptedRunIDs()
                 for id in ids { try session.run("reap_run", ["id": id.databaseValue]) }
                 return ids
             }
