@@ -31,7 +31,7 @@ public enum Inference {
     }
 
     /// Run `id`'s compressed model, with its base model's recorded tokenizer.
-    public static func load(run id: Int64, from store: Store) throws -> Loaded {
+    public static func load(run id: Int64, from store: any RunModelReading) throws -> Loaded {
         let (model, files) = try StoredModel.loadTransformer(run: id, from: store)
         guard let transformer = model.transformer else {
             throw PareError("run \(id) compressed an MLP; tokenize, generate and embed run transformers.")

@@ -5,7 +5,7 @@ import PareTensor
 
 /// Rebuilds a recorded run's model from its stored tensors, exactly as it was evaluated.
 public enum StoredModel {
-    public static func load(run id: Int64, from store: Store) throws -> Model {
+    public static func load(run id: Int64, from store: any RunModelReading) throws -> Model {
         let info = try store.modelInfo(run: id)
         guard info.status == "finished" else {
             let why = info.error.map { ": \($0)" } ?? ""
@@ -46,7 +46,7 @@ public enum StoredModel {
 
     /// A run's base transformer with its recorded files (tokenizer.json, config.json): what
     /// `generate --run`, `embed --run` and `export-model` need besides the weights.
-    public static func loadTransformer(run id: Int64, from store: Store) throws -> (model: Model, files: [String: [UInt8]]) {
+    public static func loadTransformer(run id: Int64, from store: any RunModelReading) throws -> (model: Model, files: [String: [UInt8]]) {
         let model = try load(run: id, from: store)
         guard model.isTransformer else { return (model, [:]) }
         guard let hash = try store.modelInfo(run: id).baseModelHash else {

@@ -101,4 +101,15 @@ public protocol RunTracker: RunRecorder, RunQueries, Sendable {
     @discardableResult func reapInterruptedRuns() throws -> [Int64]
 }
 
-extension Store: RunTracker, RunEditor {}
+/// What rebuilding a recorded run's model reads: `export-model` and the `--run` of generate,
+/// embed and tokenize (StoredModel), on either store.
+public protocol RunModelReading: RunQueries {
+    /// The run's status and base model (`queries/run_base_model.sql`).
+    func modelInfo(run id: Int64) throws -> RunModelInfo
+    /// The run's stored tensors, byte for byte, in the order they were recorded.
+    func tensors(run id: Int64) throws -> [(name: String, tensor: EncodedTensor)]
+    /// The files recorded with a base model (config.json, tokenizer.json), by name.
+    func modelFiles(model hash: String) throws -> [String: [UInt8]]
+}
+
+extension Store: RunTracker, RunEditor, RunModelReading {}

@@ -12,22 +12,26 @@ extension Store {
             let rows = try Row.fetchCursor(db.cachedStatement(sql: SQLText.query("run_tensors")), arguments: ["run_id": id])
             while let row = try rows.next() {
                 let name: String = row["name"]
-                let dtypeName: String = row["dtype"]
-                guard let dtype = DType(rawValue: dtypeName) else {
-                    throw StoreError.invalidRecord("tensor '\(name)' of run \(id) has unknown dtype '\(dtypeName)'")
-                }
-                let shapeJSON: String = row["shape"]
-                let metaJSON: String = row["meta"]
-                let shape = try JSONDecoder().decode([Int].self, from: Data(shapeJSON.utf8))
-                let meta = try JSONDecoder().decode([String: String].self, from: Data(metaJSON.utf8))
                 let chunks: Int = row["chunks"]
                 let payload = chunks == 0 ? [UInt8](row["data"] as Data)
                     : try Store.chunkedBlob(db, hash: row["blob_hash"], chunks: chunks, tensor: name, run: id)
-                result.append((name: name, tensor: EncodedTensor(
-                    encoding: row["encoding"], dtype: dtype, shape: shape, meta: meta, payload: payload)))
+                result.append((name: name, tensor: try Self.storedTensor(
+                    name: name, run: id, encoding: row["encoding"], dtype: row["dtype"], shape: row["shape"], meta: row["meta"],
+                    payload: payload)))
             }
             return result
         }
+    }
+
+    /// A tensor row of `run_tensors.sql` as the tensor it records (both stores read them so).
+    public static func storedTensor(name: String, run id: Int64, encoding: String, dtype dtypeName: String,
+                                    shape shapeJSON: String, meta metaJSON: String, payload: [UInt8]) throws -> EncodedTensor {
+        guard let dtype = DType(rawValue: dtypeName) else {
+            throw StoreError.invalidRecord("tensor '\(name)' of run \(id) has unknown dtype '\(dtypeName)'")
+        }
+        let shape = try JSONDecoder().decode([Int].self, from: Data(shapeJSON.utf8))
+        let meta = try JSONDecoder().decode([String: String].self, from: Data(metaJSON.utf8))
+        return EncodedTensor(encoding: encoding, dtype: dtype, shape: shape, meta: meta, payload: payload)
     }
 
     /// The bytes of a chunked blob, its pieces appended in order into one buffer.

@@ -57,6 +57,23 @@ final class PostgresSession: @unchecked Sendable {
         return table
     }
 
+    /// Runs one statement whose answer holds bytes (bytea), which `table` shows only as a size:
+    /// each row's cells, for the caller to decode (`PostgresSession.bytes`).
+    func rawRows(_ query: String, _ arguments: [String: DatabaseValue]) throws -> [PostgresRandomAccessRow] {
+        do {
+            let result = try connection.query(NamedParameters.query(SQLText.postgresQuery(query, filter: nil), arguments),
+                                              logger: logger).wait()
+            return result.rows.map { $0.makeRandomAccess() }
+        } catch {
+            throw PostgresStoreError.refused(server: location.server, reason: PostgresStoreError.reason(error))
+        }
+    }
+
+    /// A bytea cell's bytes (binary format: the bytes themselves); nil for NULL.
+    static func bytes(_ cell: PostgresCell) -> [UInt8]? {
+        cell.bytes.map { Array($0.readableBytesView) }
+    }
+
     /// Runs one statement of the store's query files (`queries/postgresql/NAME.pgsql`, or the
     /// SQLite file where both dialects agree).
     @discardableResult

@@ -7,7 +7,7 @@ import PareTensor
 
 struct DatabaseOption: ParsableArguments {
     @Option(name: .customLong("db"),
-            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (every command but merge, export-model, ui and the --run of generate, embed and tokenize). Also PARE_DB.")
+            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (every command but ui). Also PARE_DB.")
     var given: String?
 
     /// --db, else PARE_DB, else pare.sqlite.
@@ -57,6 +57,12 @@ struct DatabaseOption: ParsableArguments {
         return try store.reapedOnOpen + store.reapInterruptedRuns()   // a writer reaps as it opens
     }
     /// The store `pare log` records into.
+    /// The store a recorded run's model is read back from (export-model, the --run of
+    /// generate, embed and tokenize): the SQLite file read-only, or the PostgreSQL server.
+    func openModels() throws -> any RunModelReading {
+        PostgresLocation.isURL(db) ? try PostgresStore(url: db) : try Store(readingAt: db)
+    }
+
     func openRecorder() throws -> any RunRecorder {
         PostgresLocation.isURL(db) ? try PostgresStore(url: db) : try Store(path: db, create: true)
     }

@@ -41,7 +41,7 @@ struct ExportModel: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let store = try database.openForReading()
+            let store = try database.openModels()
             let asGGUF = type != nil || out.lowercased().hasSuffix(".gguf")
             let (model, files) = try StoredModel.loadTransformer(run: runID, from: store)
             if asGGUF {

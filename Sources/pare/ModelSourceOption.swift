@@ -14,7 +14,7 @@ struct ModelSourceOption: ParsableArguments {
         case (nil, nil): throw UsageError("pass --model PATH (a Hugging Face directory or GGUF file) or --run ID.")
         case (.some, .some): throw UsageError("--model and --run both name the model; pass one.")
         case (.some(let path), nil): return try Inference.load(modelPath: path)
-        case (nil, .some(let id)): return try Inference.load(run: id, from: try database.openForReading())
+        case (nil, .some(let id)): return try Inference.load(run: id, from: try database.openModels())
         }
     }
 }

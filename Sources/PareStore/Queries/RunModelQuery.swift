@@ -8,6 +8,14 @@ public struct RunModelInfo: Sendable {
     public var baseArchJSON: String?
     public var baseModelHash: String?
     public var baseModelName: String?
+
+    public init(status: String, error: String?, baseArchJSON: String?, baseModelHash: String?, baseModelName: String?) {
+        self.status = status
+        self.error = error
+        self.baseArchJSON = baseArchJSON
+        self.baseModelHash = baseModelHash
+        self.baseModelName = baseModelName
+    }
 }
 
 extension Store {
