@@ -15,6 +15,16 @@ public struct MergeSummary: Sendable, Equatable, CustomStringConvertible {
     public var blobsCopied: Int
     public var blobsAlreadyPresent: Int
 
+    public init(source: String, merged: Int = 0, alreadyPresent: Int = 0, stillRunning: Int = 0,
+                blobsCopied: Int = 0, blobsAlreadyPresent: Int = 0) {
+        self.source = source
+        self.merged = merged
+        self.alreadyPresent = alreadyPresent
+        self.stillRunning = stillRunning
+        self.blobsCopied = blobsCopied
+        self.blobsAlreadyPresent = blobsAlreadyPresent
+    }
+
     public var description: String {
         "merged \(merged) run\(merged == 1 ? "" : "s") (\(alreadyPresent) already present, \(stillRunning) still running, skipped) from \(source)"
     }
@@ -142,7 +152,7 @@ extension Store {
 
     /// A copy of an older Pare database, migrated to this binary's schema, in the temporary
     /// directory (the caller removes it). The original is read through `ReadConnection` only.
-    private static func upgradedCopy(of path: String) throws -> String {
+    static func upgradedCopy(of path: String) throws -> String {
         let copy = FileManager.default.temporaryDirectory
             .appendingPathComponent("pare-merge-\(UUID().uuidString).sqlite").path
         do {

@@ -65,8 +65,10 @@ struct PostgresCLITests {
         let file = try cli.run(["log", "--from", lines, "--db", url], db: false)
         #expect(file.status == 1 && file.stderr.contains("runs.jsonl:2"), "\(file.stderr)")
         #expect(try Self.runCount(cli, url) == 3)
-        let merge = try cli.run(["merge", cli.db, "--into", url], db: false)
-        #expect(merge.status == 64 && merge.stderr.contains("PostgreSQL") && !merge.stderr.contains("SELECT"), "\(merge.stderr)")
+        let merge = try cli.run(["merge", cli.path("absent.sqlite"), "--into", url], db: false)
+        #expect(merge.status == 1 && merge.stderr == "error: no database at \(cli.path("absent.sqlite")) to merge; check the path\n", "\(merge.stderr)")
+        let ui = try cli.run(["ui", "--db", url], db: false)
+        #expect(ui.status == 64 && ui.stderr.contains("PostgreSQL") && !ui.stderr.contains("SELECT"), "\(ui.stderr)")
         let tag = try cli.run(["tag", "1", "9", "team=edge", "--db", url], db: false)
         #expect(tag.status == 1 && tag.stderr.hasPrefix("error: no run with id 9 (the database has runs 1…3)")
                 && tag.stderr.split(separator: "\n").count == 1, "\(tag.stderr)")
@@ -239,4 +241,105 @@ struct PostgresCLITests {
             #expect(postgres.stdout == sqlite.stdout && sqlite.stdout.count > 20_000)
         }
     }
+
+    /// An MLP whose first layer's weights (17 MB) are past one 16 MiB blob chunk, so it is stored
+    /// in pieces: a safetensors file written here, its weights a pattern of small values.
+    static func largeMLP(at path: String) throws {
+        let (inputs, hidden, outputs) = (2_100, 2_048, 10)
+        var header = "{\"__metadata__\":{\"arch\":\"mlp\",\"dims\":\"\(inputs),\(hidden),\(outputs)\",\"act\":\"relu\"}"
+        var data = Data()
+        for (name, shape) in [("fc1.bias", [hidden]), ("fc1.weight", [hidden, inputs]), ("fc2.bias", [outputs]), ("fc2.weight", [outputs, hidden])] {
+            let count = shape.reduce(1, *)
+            let start = data.count
+            var values = [Float](repeating: 0, count: count)
+            for i in 0..<count { values[i] = Float(i % 97 - 48) / 1024 }
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+            header += ",\"\(name)\":{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[\(start),\(data.count)]}"
+        }
+        header += "}"
+        var file = Data()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(Data(header.utf8))
+        file.append(data)
+        try file.write(to: URL(fileURLWithPath: path))
+    }
+
+    /// `pare merge SHARD… --into postgresql://…` copies what a merge into a SQLite file copies:
+    /// every command prints the same for the merged runs of both, their models export to the
+    /// same bytes (a transformer with its tokenizer, an MLP whose weights are a chunked blob),
+    /// generate --run continues a prompt the same, a baseline_run and the note naming it follow
+    /// the run's new id, and merging again copies nothing.
+    @Test func mergeIntoPostgresGivesWhatAMergeIntoSQLiteGives() throws {
+        let cli = CLI()
+        let url = try PostgresTestServer.freshDatabase()
+        let llama = try TinyTransformers.llama(in: cli.directory).path
+        let text = try TinyTransformers.text(in: cli.directory).path
+        let big = cli.path("big.safetensors")
+        try Self.largeMLP(at: big)
+        let (a, b) = (cli.path("shard-a.sqlite"), cli.path("shard-b.sqlite"))
+        func ok(_ arguments: [String], db: String) throws {
+            let r = try cli.run(arguments + ["--db", db], db: false)
+            #expect(r.status == 0, "\(arguments): \(r.stderr)")
+        }
+        // Shard b first holds two runs, so shard a's runs get new ids in either target.
+        try ok(["log", "--method", "int8", "--base", big, "--model", big, "--metric", "accuracy=0.5"], db: b)
+        try ok(["sweep", "--model", CLI.fixture("teacher.safetensors"), "--test", CLI.fixture("digits_test.csv"), "--no-timing",
+                "--method", "quant-weight", "--grid", "bits=2,8"], db: b)
+        try ok(["record", "--model", llama, "--test", "text:\(text),tokens=100,context=32", "--method", "quant-weight",
+                "--set", "bits=4", "--no-timing"], db: a)
+        try ok(["log", "--method", "kd-elsewhere", "--base", "mlp", "--param", "baseline_run=1", "--metric", "accuracy=0.75"], db: a)
+        try ok(["note", "2", "baseline: run 1 (the student trained alone)"], db: a)
+
+        let sqliteMerge = try cli.run(["merge", b, a, "--into", cli.db], db: false)
+        let postgresMerge = try cli.run(["merge", b, a, "--into", url], db: false)
+        #expect(sqliteMerge.status == 0 && postgresMerge.status == 0, "\(sqliteMerge.stderr)\(postgresMerge.stderr)")
+        #expect(postgresMerge.stdout == sqliteMerge.stdout && postgresMerge.stdout.contains("merged 2 runs (0 already present, 0 still running, skipped) from \(a)"),
+                "\(sqliteMerge.stdout)\(postgresMerge.stdout)")
+        func both(_ arguments: [String]) throws -> String {
+            let sqlite = try cli.run(arguments)
+            let postgres = try cli.run(arguments + ["--db", url], db: false)
+            #expect(sqlite.status == 0, "\(arguments): \(sqlite.stderr)")
+            #expect(postgres.status == sqlite.status && postgres.stdout == sqlite.stdout && postgres.stderr == sqlite.stderr,
+                    "\(arguments)\nSQLite:\n\(sqlite.stdout)\(sqlite.stderr)\nPostgreSQL:\n\(postgres.stdout)\(postgres.stderr)")
+            return sqlite.stdout
+        }
+        let exported = try both(["export", "--format", "csv"])
+        #expect(exported.split(separator: "\n").count == 1 + 5)
+        for id in 1...5 { _ = try both(["show", "\(id)", "--format", "json"]) }
+        let logged = try both(["show", "5"])
+        #expect(logged.contains("baseline_run") && logged.contains("baseline: run 4 (the student trained alone)"), "\(logged)")
+        _ = try both(["compare", "1", "2", "4", "--all"])
+        _ = try both(["generate", "--run", "4", "--prompt", "hello", "--max-tokens", "4"])
+        for (id, out) in [(1, "big"), (2, "int2"), (4, "llama")] {
+            let name = out == "llama" ? out : out + ".safetensors"
+            try ok(["export-model", "\(id)", "--out", cli.path("sqlite-" + name)], db: cli.db)
+            try ok(["export-model", "\(id)", "--out", cli.path("postgres-" + name)], db: url)
+            let files = out == "llama" ? try FileManager.default.contentsOfDirectory(atPath: cli.path("sqlite-llama")).sorted() : [""]
+            #expect(!files.isEmpty)
+            for file in files {
+                let (x, y) = [("sqlite-", name), ("postgres-", name)].map { cli.path($0.0 + $0.1) + (file.isEmpty ? "" : "/" + file) }
+                    .map { try? Data(contentsOf: URL(fileURLWithPath: $0)) }.pair
+                #expect(x != nil && x == y, "run \(id) \(file)")
+            }
+        }
+        // The chunked weights come back as the file's own bytes.
+        let original = try cli.run(["export-model", "1", "--out", cli.path("shard-big.safetensors"), "--db", b], db: false)
+        let shardBytes = try? Data(contentsOf: URL(fileURLWithPath: cli.path("shard-big.safetensors")))
+        let mergedBytes = try? Data(contentsOf: URL(fileURLWithPath: cli.path("postgres-big.safetensors")))
+        #expect(original.status == 0 && shardBytes != nil && shardBytes == mergedBytes)
+
+        let again = try cli.run(["merge", a, b, "--into", url], db: false)
+        #expect(again.status == 0 && again.stdout == "merged 0 runs (2 already present, 0 still running, skipped) from \(a)\n"
+                + "merged 0 runs (3 already present, 0 still running, skipped) from \(b)\n", "\(again.stdout)\(again.stderr)")
+        #expect(try both(["export", "--format", "csv"]) == exported)
+        #expect(try both(["gc", "--dry-run"]) == "nothing to free: every blob, model and dataset is used by a run\n")
+        let missing = try cli.run(["merge", cli.path("nope.sqlite"), "--into", url], db: false)
+        #expect(missing.status == 1 && missing.stderr.contains("nope.sqlite"), "\(missing.stderr)")
+        #expect(try Self.runCount(cli, url) == 5)
+    }
+}
+
+private extension Array {
+    /// The first two elements, for a comparison.
+    var pair: (Element, Element) { (self[0], self[1]) }
 }

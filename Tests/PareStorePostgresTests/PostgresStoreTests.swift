@@ -276,11 +276,19 @@ struct PostgresStoreTests {
 
     /// The queries that write a batch in one statement exist only here (in SQLite a statement
     /// costs no round trip): `reserve_run_ids`, and `X_batch` for a query X whose arguments
-    /// are the columns of each JSON row.
-    static func postgresOnly(_ name: String) -> Bool { ["reserve_run_ids", "lock_for_gc"].contains(name) || name.hasSuffix("_batch") }
+    /// are the columns of each JSON row; and `merge_*`, since a merge here gets the other
+    /// database's rows as JSON batches where SQLite's merge attaches the file.
+    static func postgresOnly(_ name: String) -> Bool {
+        ["reserve_run_ids", "lock_for_gc"].contains(name) || name.hasSuffix("_batch") || name.hasPrefix("merge_")
+    }
 
     @Test func eachBatchQueryTakesItsSingleRowTwinsArgumentsAsColumns() {
-        let batches = EmbeddedSQL.postgresQueryNames.filter { $0.hasSuffix("_batch") }
+        let merges = EmbeddedSQL.postgresQueryNames.filter { $0.hasPrefix("merge_") && $0.hasSuffix("_batch") }
+        #expect(merges.count == 4)
+        for name in merges {
+            #expect(NamedParameters.query(EmbeddedSQL.postgresQuery(name), [:], bindingMissingAsNull: true).names == ["rows"], "\(name)")
+        }
+        let batches = EmbeddedSQL.postgresQueryNames.filter { $0.hasSuffix("_batch") && !$0.hasPrefix("merge_") }
         #expect(batches.count == 5)
         for name in batches {
             let single = String(name.dropLast("_batch".count))
