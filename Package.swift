@@ -107,7 +107,8 @@ let package = Package(
         ]),
         .testTarget(name: "PareTests", dependencies: ["Pare", "PareCompress", "PareNN", "PareStore", "PareTensor", "PareTestSupport"]),
         .testTarget(name: "PareUITests", dependencies: [
-            "PareUI", "PareStore", "PareTensor", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "PareUI", "PareStore", "PareTensor", "PareStorePostgres", "PareTestPostgres",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // Drives the built `pare` binary end to end (it depends on PareCLI so the binary is built first).
         .testTarget(name: "PareCLITests", dependencies: [

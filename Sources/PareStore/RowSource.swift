@@ -27,7 +27,8 @@ public protocol RowSource {
     /// The rows of query file `query` with `filter` spliced in. `columns` names the columns of
     /// an empty answer (PostgreSQL describes none); a typed param value (PostgreSQL's
     /// value_integer, value_real and value_text) comes back as one `value` column.
-    func rows(_ query: String, filter: CompiledFilter?, _ arguments: [String: DatabaseValue],
+    /// `ascending` sets the query's /* order */ marker, where it has one.
+    func rows(_ query: String, filter: CompiledFilter?, ascending: Bool?, _ arguments: [String: DatabaseValue],
               columns: [String]) throws -> RowStream
     /// `rows`, for an answer that may be large (`export`'s): read a slice at a time where the
     /// store can (PostgreSQL, through a cursor), so memory does not grow with the runs.
@@ -38,6 +39,11 @@ public protocol RowSource {
 }
 
 extension RowSource {
+    public func rows(_ query: String, filter: CompiledFilter?, _ arguments: [String: DatabaseValue],
+                     columns: [String]) throws -> RowStream {
+        try rows(query, filter: filter, ascending: nil, arguments, columns: columns)
+    }
+
     public func table(_ query: String, _ arguments: [String: DatabaseValue] = [:], columns: [String] = []) throws -> ResultTable {
         try rows(query, filter: nil, arguments, columns: columns).table()
     }
@@ -93,9 +99,9 @@ extension RowSource {
 struct SQLiteRows: RowSource {
     let db: Database
 
-    func rows(_ query: String, filter: CompiledFilter?, _ arguments: [String: DatabaseValue],
+    func rows(_ query: String, filter: CompiledFilter?, ascending: Bool?, _ arguments: [String: DatabaseValue],
               columns: [String]) throws -> RowStream {
-        let sql = SQLText.query(query, filter: filter)
+        let sql = SQLText.query(query, filter: filter, ascending: ascending)
         let statement = filter == nil ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(arguments))
         return RowStream(columns: statement.columnNames) {

@@ -112,4 +112,15 @@ public protocol RunModelReading: RunQueries {
     func modelFiles(model hash: String) throws -> [String: [UInt8]]
 }
 
-extension Store: RunTracker, RunEditor, RunModelReading {}
+/// What browsing the record reads (`pare ui`): runs pages, lineage, curves and methods
+/// (RunsPageQuery.swift, LineageQuery.swift), assembled alike over either store's rows.
+public protocol RunBrowsing: RunQueries {
+    /// `body` over the store's rows in one consistent read.
+    func browsing<T>(_ body: (any RowSource) throws -> T) throws -> T
+}
+
+extension Store: RunTracker, RunEditor, RunModelReading, RunBrowsing {
+    public func browsing<T>(_ body: (any RowSource) throws -> T) throws -> T {
+        try read { db in try body(SQLiteRows(db: db)) }
+    }
+}

@@ -98,3 +98,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// An error of another store (PostgreSQL's) whose description is already one sentence for the
+/// user, with no SQL and no credentials in it: shown as it is (by `pare ui`, as by the CLI).
+public protocol StoreSentence: Error, CustomStringConvertible {}

@@ -80,9 +80,10 @@ extension PostgresStore: RunEditor {
 struct PostgresRows: RowSource {
     let session: PostgresSession
 
-    func rows(_ query: String, filter: CompiledFilter?, _ arguments: [String: DatabaseValue],
+    func rows(_ query: String, filter: CompiledFilter?, ascending: Bool?, _ arguments: [String: DatabaseValue],
               columns: [String]) throws -> RowStream {
-        let table = Self.typedValues(try session.table(SQLText.postgresQuery(query, filter: filter), arguments, columns: columns))
+        let table = Self.typedValues(try session.table(SQLText.postgresQuery(query, filter: filter, ascending: ascending),
+                                                       arguments, columns: columns))
         var next = 0
         return RowStream(columns: table.columns) {
             guard next < table.rows.count else { return nil }

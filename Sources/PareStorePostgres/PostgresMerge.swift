@@ -126,7 +126,7 @@ extension PostgresStore {
             }
             return row
         }
-        for (query, rows) in [("record_run_batch", runs), ("record_param_batch", params),
+        for (query, rows) in [("merge_runs_batch", runs), ("record_param_batch", params),
                               ("record_metric_batch", copiedRows(other.metrics)),
                               ("record_reported_metric_batch", copiedRows(other.reportedMetrics)),
                               ("record_tag_batch", copiedRows(other.tags)), ("merge_tensors_batch", tensors),

@@ -1,8 +1,9 @@
 import Foundation
+import PareStore
 import PostgresNIO
 
 /// A PostgreSQL store's failures, each one sentence. None repeats SQL or a password.
-public enum PostgresStoreError: Error, CustomStringConvertible, Equatable {
+public enum PostgresStoreError: StoreSentence, Equatable {
     case badURL(String)
     case cannotConnect(server: String, reason: String)
     case refused(server: String, reason: String)

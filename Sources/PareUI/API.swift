@@ -50,7 +50,7 @@ enum API {
 
     /// The vocabulary's metrics and any other recorded key, each with its unit, direction and
     /// whether the database holds it.
-    static func metrics(_ store: Store) throws -> JSON {
+    static func metrics(_ store: any RunQueries) throws -> JSON {
         let present = Set(try store.metricKeys())
         return .array(try store.knownMetricKeys().map { name in
             let info = MetricVocabulary.info(name)

@@ -17,7 +17,7 @@ struct RunsRequest: Sendable {
     static let maxLimit = 1000
 
     /// Reads the parameters; the default columns are the headline metrics the database holds.
-    init(_ query: QueryString, store: Store) throws {
+    init(_ query: QueryString, store: any RunQueries) throws {
         filter = query["where"]
         sort = query["sort"] ?? "id"
         switch query["order"] {
@@ -37,7 +37,7 @@ struct RunsRequest: Sendable {
         limit = try query.int("limit", default: 100, in: 0...Self.maxLimit)
     }
 
-    func fetch(_ store: Store) throws -> RunsPage {
+    func fetch(_ store: any RunBrowsing) throws -> RunsPage {
         try store.runsPage(order: sort == "id" ? .id : .metric(sort), ascending: ascending, filter: filter,
                            metrics: columns, offset: offset, limit: limit)
     }

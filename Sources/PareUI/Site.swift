@@ -3,21 +3,27 @@ import PareStore
 
 /// A run's model as safetensors bytes, or nil for a model that is a directory (a transformer);
 /// given by the CLI, which knows how to rebuild a model (PareUI only reads the record).
-public typealias ModelExporter = @Sendable (_ store: Store, _ run: Int64) throws -> [UInt8]?
+public typealias ModelExporter = @Sendable (_ store: any RunModelReading, _ run: Int64) throws -> [UInt8]?
 
 /// The app without HTTP: a GET of a path and query string becomes a `Reply`. Every request reads
-/// the database afresh (`ReloadingStore`) and never writes it.
+/// the record as it is now (`RecordReader`) and never writes it.
 public final class Site: Sendable {
-    let reader: ReloadingStore
+    let reader: any RecordReader
     let exportModel: ModelExporter?
 
-    /// Opens the database read-only; throws for a missing file or one that is not Pare's.
-    public init(database path: String, exportModel: ModelExporter? = nil) throws {
-        reader = try ReloadingStore(path: path)
+    /// Opens the SQLite file read-only (reopened when it changes); throws for a missing file or
+    /// one that is not Pare's.
+    public convenience init(database path: String, exportModel: ModelExporter? = nil) throws {
+        self.init(reader: try ReloadingReader(path: path), exportModel: exportModel)
+    }
+
+    /// Serves the record `reader` gives (a PostgreSQL store: `OpenStoreReader`).
+    public init(reader: any RecordReader, exportModel: ModelExporter? = nil) {
+        self.reader = reader
         self.exportModel = exportModel
     }
 
-    var database: String { reader.path }
+    var database: String { reader.database }
 
     func get(path: String, query: String?) -> Reply {
         let q = QueryString(query)
@@ -43,7 +49,7 @@ public final class Site: Sendable {
             return taken
         }
         if match("") != nil || match("runs") != nil {
-            let store = try reader.current()
+            let store = try reader.store()
             let request = try RunsRequest(q, store: store)
             let page = try request.fetch(store)
             return .html(RunsPageView.render(request, page: page, error: nil, filterText: request.filter,
@@ -51,13 +57,13 @@ public final class Site: Sendable {
                                              order: request.ascending.map { $0 ? "asc" : "desc" }, database: database))
         }
         if let id = match("run", "*")?.first {
-            let run = try RunView(try runID(id), store: try reader.current())
+            let run = try RunView(try runID(id), store: try reader.store())
             return .html(RunPageView.render(run, database: database, canExportModel: exportModel != nil))
         }
         if let id = match("run", "*", "model.safetensors")?.first {
             guard let exportModel else { throw UIError.notFound("this server does not export models") }
             let run = try runID(id)
-            guard let bytes = try exportModel(try reader.current(), run) else {
+            guard let bytes = try exportModel(try reader.store(), run) else {
                 throw UIError.notFound("run \(run)'s model is a Hugging Face directory, not one file: pare export-model \(run) --out DIR/")
             }
             var reply = Reply(status: .ok, contentType: "application/octet-stream", body: bytes)
@@ -65,14 +71,14 @@ public final class Site: Sendable {
             return reply
         }
         if match("compare") != nil {
-            let store = try reader.current()
+            let store = try reader.store()
             let ids = try q.runIDs("ids")
-            let comparison = try store.compare(runs: ids)
+            let comparison = try store.compare(runs: ids, allParams: false)
             let all = try store.compare(runs: ids, allParams: true).params
             return .html(ComparePageView.render(comparison, allParams: all, database: database))
         }
         if match("tradeoffs") != nil {
-            let store = try reader.current()
+            let store = try reader.store()
             let request = try TradeoffRequest(q)
             return .html(TradeoffPageView.render(request, filterText: request.filter, table: try request.fetch(store), error: nil,
                                                  metrics: try store.metricKeys(), database: database))
@@ -84,34 +90,34 @@ public final class Site: Sendable {
             return Reply(status: .ok, contentType: "text/javascript; charset=utf-8", body: Array(Script.js.utf8))
         }
         if match("api", "runs") != nil {
-            let store = try reader.current()
+            let store = try reader.store()
             let request = try RunsRequest(q, store: store)
             return .json(API.runs(request, try request.fetch(store)))
         }
         if let id = match("api", "run", "*")?.first {
-            return .json(API.run(try RunView(try runID(id), store: try reader.current())))
+            return .json(API.run(try RunView(try runID(id), store: try reader.store())))
         }
         if let id = match("api", "run", "*", "csv")?.first {
             let run = try runID(id)
             var csv = CSVWriter()
-            _ = try reader.current().show(run: run)  // 404 for an unknown run, not an empty file
-            try reader.current().export(filter: "run.id = \(run)", into: &csv)
+            _ = try reader.store().show(run: run)  // 404 for an unknown run, not an empty file
+            try reader.store().export(filter: "run.id = \(run)", columns: nil, into: &csv)
             var reply = Reply(status: .ok, contentType: "text/csv; charset=utf-8", body: Array(csv.output.utf8))
             reply.attachmentName = "run\(run).csv"
             return reply
         }
         if match("api", "compare") != nil {
-            return .json(API.compare(try reader.current().compare(runs: try q.runIDs("ids"))))
+            return .json(API.compare(try reader.store().compare(runs: try q.runIDs("ids"), allParams: false)))
         }
         if match("api", "pareto") != nil {
             let request = try TradeoffRequest(q)
-            return .json(API.pareto(request, try request.fetch(try reader.current())))
+            return .json(API.pareto(request, try request.fetch(try reader.store())))
         }
         if match("api", "metrics") != nil {
-            return .json(try API.metrics(try reader.current()))
+            return .json(try API.metrics(try reader.store()))
         }
         if match("api", "methods") != nil {
-            return .json(JSON(rows: try reader.current().methods()))
+            return .json(JSON(rows: try reader.store().methods()))
         }
         throw UIError.notFound("there is no page at \(path)")
     }
@@ -124,7 +130,7 @@ public final class Site: Sendable {
     /// A failed page: the runs and trade-off pages come back with their form and the error
     /// under it (a filter error with a caret at its column); others as a short page.
     private func errorPage(_ e: UIError, path: String, query: QueryString) -> String {
-        let metrics = (try? reader.current().metricKeys()) ?? []
+        let metrics = (try? reader.store().metricKeys()) ?? []
         switch path {
         case "/", "/runs":
             return RunsPageView.render(nil, page: nil, error: e, filterText: query["where"], columnsText: query["cols"] ?? "",

@@ -36,6 +36,9 @@ struct UIError: Error, Sendable {
             case .busy: return UIError(.serviceUnavailable, error.description)
             default: return UIError(.internalServerError, error.description)
             }
+        case let error as any StoreSentence:
+            // The store's server could not answer (a PostgreSQL store down or refusing).
+            return UIError(.serviceUnavailable, error.description)
         default:
             // Not one of Pare's sentences: say what failed without the error's internals.
             return UIError(.internalServerError, "the request failed: \(type(of: error))")

@@ -7,7 +7,7 @@ import PareTensor
 
 struct DatabaseOption: ParsableArguments {
     @Option(name: .customLong("db"),
-            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (every command but ui). Also PARE_DB.")
+            help: "The database of runs: a SQLite file (default pare.sqlite), or postgresql://user@host/db for a team's server (every command but demo, which writes its own file). Also PARE_DB.")
     var given: String?
 
     /// --db, else PARE_DB, else pare.sqlite.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pare
 import PareStore
+import PareStorePostgres
 import PareUI
 
 struct UICommand: ParsableCommand {
@@ -41,14 +42,25 @@ struct UICommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let site = try Site(database: try database.sqlitePath(), exportModel: { store, run in
+            let exportModel: ModelExporter = { store, run in
                 let (model, _) = try StoredModel.loadTransformer(run: run, from: store)
                 return model.transformer == nil ? ModelIO.safetensors(model).serialized() : nil
-            })
-            if !Self.isLoopback(host) {
-                FileHandle.standardError.write(Data("warning: serving \(database.db) on \(host), not loopback: anyone who reaches this address can read the record\n".utf8))
             }
-            let host = self.host, port = self.port, db = database.db
+            let site: Site
+            let db: String
+            if PostgresLocation.isURL(database.db) {
+                // One connection serves every request, each read a transaction of its own.
+                let store = try PostgresStore(url: database.db)
+                db = store.location.description   // never the password
+                site = Site(reader: OpenStoreReader(store, database: db), exportModel: exportModel)
+            } else {
+                db = database.db
+                site = try Site(database: db, exportModel: exportModel)
+            }
+            if !Self.isLoopback(host) {
+                FileHandle.standardError.write(Data("warning: serving \(db) on \(host), not loopback: anyone who reaches this address can read the record\n".utf8))
+            }
+            let host = self.host, port = self.port
             let failure = Locked<(any Error)?>(nil)
             let done = DispatchSemaphore(value: 0)
             Task {

@@ -284,7 +284,7 @@ struct PostgresStoreTests {
 
     @Test func eachBatchQueryTakesItsSingleRowTwinsArgumentsAsColumns() {
         let merges = EmbeddedSQL.postgresQueryNames.filter { $0.hasPrefix("merge_") && $0.hasSuffix("_batch") }
-        #expect(merges.count == 4)
+        #expect(merges.count == 5)
         for name in merges {
             #expect(NamedParameters.query(EmbeddedSQL.postgresQuery(name), [:], bindingMissingAsNull: true).names == ["rows"], "\(name)")
         }

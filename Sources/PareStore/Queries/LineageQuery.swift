@@ -28,16 +28,17 @@ public struct Curve: Equatable, Sendable {
     }
 }
 
-extension Store {
+extension RunBrowsing {
     /// The run's pipeline stages before and after it and its baseline (`queries/run_ancestors.sql`,
     /// `run_descendants.sql`, `run_baseline.sql`). Throws for an unknown run.
     public func lineage(run id: Int64) throws -> Lineage {
-        try read { db in
-            guard try Row.fetchOne(db.cachedStatement(sql: SQLText.query("run_status")), arguments: ["id": id]) != nil
-            else { throw try Store.unknownRun(db, id) }
+        try browsing { rows in
+            try rows.requireRun(id)
             func related(_ query: String) throws -> [RelatedRun] {
-                try Row.fetchAll(db.cachedStatement(sql: SQLText.query(query)), arguments: ["run_id": id]).map {
-                    RelatedRun(id: $0["id"], name: $0["name"], method: $0["method"], status: $0["status"])
+                try rows.table(query, ["run_id": id.databaseValue], columns: ["id", "name", "method", "status"]).rows.compactMap { row in
+                    guard case .int(let id) = row[0], case .text(let method) = row[2], case .text(let status) = row[3] else { return nil }
+                    if case .text(let name) = row[1] { return RelatedRun(id: id, name: name, method: method, status: status) }
+                    return RelatedRun(id: id, name: nil, method: method, status: status)
                 }
             }
             return Lineage(ancestors: try related("run_ancestors"), nextStages: try related("run_descendants"),
@@ -48,15 +49,25 @@ extension Store {
     /// The run's training curves, one per metric with points at steps > 0, by metric name
     /// (`queries/run_curves.sql`).
     public func curves(run id: Int64) throws -> [Curve] {
-        try read { db in
+        try browsing { rows in
             var curves: [Curve] = []
-            for row in try Row.fetchAll(db.cachedStatement(sql: SQLText.query("run_curves")), arguments: ["run_id": id]) {
-                let key: String = row["key"]
-                guard let value: Double = row["value"] else { continue }
+            for row in try rows.table("run_curves", ["run_id": id.databaseValue], columns: ["key", "step", "value"]).rows {
+                guard case .text(let key) = row[0], case .int(let step) = row[1] else { continue }
+                let value: Double
+                switch row[2] {
+                case .double(let v): value = v
+                case .int(let v): value = Double(v)
+                default: continue
+                }
                 if curves.last?.metric != key { curves.append(Curve(metric: key, points: [])) }
-                curves[curves.count - 1].points.append((step: row["step"], value: value))
+                curves[curves.count - 1].points.append((step: Int(step), value: value))
             }
             return curves
         }
+    }
+
+    /// The methods the store holds runs of (`queries/methods.sql`): method, runs, finished.
+    public func methods() throws -> ResultTable {
+        try browsing { rows in try rows.table("methods", columns: ["method", "runs", "finished"]) }
     }
 }

@@ -7,7 +7,7 @@ struct RunView: Sendable {
     var lineage: Lineage
     var curves: [Curve]
 
-    init(_ id: Int64, store: Store) throws {
+    init(_ id: Int64, store: any RunBrowsing) throws {
         self.id = id
         detail = try store.show(run: id)
         lineage = try store.lineage(run: id)

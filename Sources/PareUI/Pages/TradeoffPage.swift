@@ -25,8 +25,8 @@ struct TradeoffRequest: Sendable {
     }
 
     /// Every finished run with both metrics, each flagged on or off the frontier.
-    func fetch(_ store: Store) throws -> ResultTable {
-        try store.pareto(x: x, y: y, filter: filter, perMethod: perMethod, allPoints: true)
+    func fetch(_ store: any RunQueries) throws -> ResultTable {
+        try store.pareto(x: x, y: y, directions: nil, filter: filter, perMethod: perMethod, allPoints: true)
     }
 }
 
