@@ -149,6 +149,14 @@ public enum RunLog {
                 let model = try ModelIO.load(contentsOf: URL(fileURLWithPath: modelPath))
                 outcome.tensors = Recorder.storedTensors(model.model)
                 measured = sizes(of: model.model, tensors: outcome.tensors, base: base)
+                if base == nil {
+                    // No base to rebuild the stored tensors with (export-model, generate --run):
+                    // the logged model's own architecture and files are recorded as the run's
+                    // model, under the name given as --base (also kept as the param base_model).
+                    var own = modelInfo(model)
+                    own.name = request.base
+                    start.baseModel = own
+                }
             }
             outcome.metrics = measured.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value, step: 0) }
             for m in request.metrics {

@@ -282,7 +282,7 @@ struct PostgresCLITests {
             #expect(r.status == 0, "\(arguments): \(r.stderr)")
         }
         // Shard b first holds two runs, so shard a's runs get new ids in either target.
-        try ok(["log", "--method", "int8", "--base", big, "--model", big, "--metric", "accuracy=0.5"], db: b)
+        try ok(["log", "--method", "int8", "--base", "org/big-mlp", "--model", big, "--metric", "accuracy=0.5"], db: b)
         try ok(["sweep", "--model", CLI.fixture("teacher.safetensors"), "--test", CLI.fixture("digits_test.csv"), "--no-timing",
                 "--method", "quant-weight", "--grid", "bits=2,8"], db: b)
         try ok(["record", "--model", llama, "--test", "text:\(text),tokens=100,context=32", "--method", "quant-weight",

@@ -83,6 +83,32 @@ import PareTestSupport
         #expect(value(detail.reportedMetrics, "accuracy") == nil)
     }
 
+    /// A model logged against a base Pare cannot load (a name such as meta-llama/Llama-3.2-1B) is
+    /// rebuilt from its own architecture and files: an MLP exports byte for byte, a transformer
+    /// with its tokenizer, so generate --run and export-model work on it.
+    @Test func aModelLoggedAgainstANamedBaseExportsFromItsOwnArchitecture() throws {
+        let store = try store()
+        let logged = folder.appending(path: "logged.safetensors")   // as Pare writes safetensors
+        try TeacherTraining.write(try ModelIO.load(contentsOf: URL(fileURLWithPath: Fixtures.teacher)).model, to: logged)
+        let mlp = try RunLog.record(LogRequest(method: "int8", base: "org/teacher", modelPath: logged.path), store: store)
+        let exported = folder.appending(path: "named-base.safetensors")
+        try TeacherTraining.write(try StoredModel.load(run: mlp, from: store), to: exported)
+        #expect(try Data(contentsOf: exported) == Data(contentsOf: logged))
+        #expect(try store.modelInfo(run: mlp).baseModelName == "org/teacher")
+        #expect(value(try store.show(run: mlp).params, "base_model") == .text("org/teacher"))
+
+        let llama = try TinyTransformers.llama(in: folder)
+        let transformer = try RunLog.record(LogRequest(method: "gptq", base: "org/tiny-llama", modelPath: llama.path), store: store)
+        let (model, files) = try StoredModel.loadTransformer(run: transformer, from: store)
+        let original = try ModelIO.load(contentsOf: llama)
+        #expect(model.isTransformer && files.keys.sorted() == original.files.map(\.name).sorted())
+        for file in original.files { #expect(files[file.name] == file.bytes, "\(file.name)") }
+        func tensors(_ m: Model) -> [String: EncodedTensor] {
+            Dictionary(uniqueKeysWithValues: Recorder.storedTensors(m).map { ($0.name, $0.tensor) })
+        }
+        #expect(tensors(model) == tensors(original.model))
+    }
+
     @Test func evaluateMeasuresTheModelAsPareRecordsIt() throws {
         let base = try TinyTransformers.llama(in: folder)
         let text = "text:\(try TinyTransformers.text(in: folder).path),tokens=200,context=40"
