@@ -13,17 +13,14 @@ struct DatabaseOption: ParsableArguments {
     /// --db, else PARE_DB, else pare.sqlite.
     var db: String { given ?? ProcessInfo.processInfo.environment["PARE_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "pare.sqlite" }
 
-    /// The SQLite file; a PostgreSQL URL is refused for the commands that need the file.
+    /// The SQLite file; a PostgreSQL URL is refused by the one command that needs a file (demo).
     func sqlitePath() throws -> String {
         if PostgresLocation.isURL(db) {
-            throw UsageError("--db \((try? PostgresLocation(db))?.description ?? "postgresql://…") is a PostgreSQL store, which this command does not take yet; it needs a SQLite file (--db FILE).")
+            throw UsageError("--db \((try? PostgresLocation(db))?.description ?? "postgresql://…") is a PostgreSQL store; this command writes a SQLite file of its own (--db FILE), which pare merge FILE --into the server then copies.")
         }
         return db
     }
 
-    /// The store for reading: opened read-only (never written, never migrated); a missing
-    /// file is an error, not a new empty database.
-    func openForReading() throws -> Store { try Store(readingAt: try sqlitePath()) }
     func openForWriting() throws -> Store { try Store(path: try sqlitePath(), create: true) }
     /// The store the queries both backends answer read from: the SQLite file read-only, or
     /// the PostgreSQL server.
