@@ -122,6 +122,17 @@ struct PostgresCLITests {
         #expect(best.status == 0 && best.stdout.split(separator: "\n").count == 2, "\(best.stderr)")
     }
 
+    /// `arguments` run on the CLI's SQLite file and on the PostgreSQL store `url`: the same
+    /// status, stdout and stderr, byte for byte (the SQLite run succeeding); its stdout.
+    static func both(_ cli: CLI, _ url: String, _ arguments: [String]) throws -> String {
+        let sqlite = try cli.run(arguments)
+        let postgres = try cli.run(arguments + ["--db", url], db: false)
+        #expect(sqlite.status == 0, "\(arguments): \(sqlite.stderr)")
+        #expect(postgres.status == sqlite.status && postgres.stdout == sqlite.stdout && postgres.stderr == sqlite.stderr,
+                "\(arguments)\nSQLite:\n\(sqlite.stdout)\(sqlite.stderr)\nPostgreSQL:\n\(postgres.stdout)\(postgres.stderr)")
+        return sqlite.stdout
+    }
+
     /// The same runs logged (and imported from MLflow) into a SQLite file and a PostgreSQL
     /// store: show, compare, export, best, summary, plot, tag, note, rm and gc print the same, byte for byte, and
     /// leave the same runs behind.
@@ -135,14 +146,7 @@ struct PostgresCLITests {
             {"method": "rtn", "base": "llama-1b", "uid": "u3", "started_at": "2026-12-01T12:00:00.000Z", "ended_at": "2026-12-01T12:01:00.000Z", "params": {"bits": 8, "baseline_run": 2}, "metrics": {"perplexity": 8.875, "size_bytes": 1300000000}}
 
             """.utf8).write(to: URL(fileURLWithPath: lines))
-        func both(_ arguments: [String]) throws -> String {
-            let sqlite = try cli.run(arguments)
-            let postgres = try cli.run(arguments + ["--db", url], db: false)
-            #expect(sqlite.status == 0, "\(arguments): \(sqlite.stderr)")
-            #expect(postgres.status == sqlite.status && postgres.stdout == sqlite.stdout && postgres.stderr == sqlite.stderr,
-                    "\(arguments)\nSQLite:\n\(sqlite.stdout)\(sqlite.stderr)\nPostgreSQL:\n\(postgres.stdout)\(postgres.stderr)")
-            return sqlite.stdout
-        }
+        func both(_ arguments: [String]) throws -> String { try Self.both(cli, url, arguments) }
         _ = try both(["log", "--from", lines])
         _ = try both(["tag", "--where", "params.bits = 4", "reviewed=yes"])
         _ = try both(["tag", "1", "team=cloud", "--remove", "reviewed"])
@@ -295,14 +299,7 @@ struct PostgresCLITests {
         #expect(sqliteMerge.status == 0 && postgresMerge.status == 0, "\(sqliteMerge.stderr)\(postgresMerge.stderr)")
         #expect(postgresMerge.stdout == sqliteMerge.stdout && postgresMerge.stdout.contains("merged 2 runs (0 already present, 0 still running, skipped) from \(a)"),
                 "\(sqliteMerge.stdout)\(postgresMerge.stdout)")
-        func both(_ arguments: [String]) throws -> String {
-            let sqlite = try cli.run(arguments)
-            let postgres = try cli.run(arguments + ["--db", url], db: false)
-            #expect(sqlite.status == 0, "\(arguments): \(sqlite.stderr)")
-            #expect(postgres.status == sqlite.status && postgres.stdout == sqlite.stdout && postgres.stderr == sqlite.stderr,
-                    "\(arguments)\nSQLite:\n\(sqlite.stdout)\(sqlite.stderr)\nPostgreSQL:\n\(postgres.stdout)\(postgres.stderr)")
-            return sqlite.stdout
-        }
+        func both(_ arguments: [String]) throws -> String { try Self.both(cli, url, arguments) }
         let exported = try both(["export", "--format", "csv"])
         #expect(exported.split(separator: "\n").count == 1 + 5)
         for id in 1...5 { _ = try both(["show", "\(id)", "--format", "json"]) }
