@@ -168,7 +168,10 @@ public enum LogLines {
 }
 
 /// Writes batches on a thread of its own, so parsing and checking the next batch overlaps the
-/// commit of the last; one batch is in flight at a time, so memory stays at two batches.
+/// commit of the last. On a store with a companion connection (a PostgreSQL server) batches go
+/// to the two connections in turn, so the server works on two at once; each batch takes its
+/// run ids in the file's order, and results come back in that order. At most one batch per
+/// connection is in flight, so memory stays at a few batches.
 final class BatchWriter: @unchecked Sendable {
     struct Line: @unchecked Sendable {
         var number: Int
@@ -183,67 +186,119 @@ final class BatchWriter: @unchecked Sendable {
         var alreadyRecorded: [Int] = []
     }
 
-    private let store: any RunRecorder
-    private let queue = DispatchQueue(label: "pare.log.writer")
-    private let inFlight = DispatchSemaphore(value: 1)
+    /// The connections batches are written on, in turn, each with its own thread.
+    private let lanes: [(recorder: any RunRecorder, queue: DispatchQueue)]
+    private let inFlight: DispatchSemaphore
     private let lock = NSLock()
-    private var results: [Result] = []
+    private var submitted = 0
+    private var returned = 0
+    private var results: [Int: Result] = [:]
     private var failure: (any Error)?
+    /// The batch whose turn it is to take run ids (with two lanes).
+    private let turn = NSCondition()
+    private var nextInTurn = 0
 
-    init(store: any RunRecorder) { self.store = store }
+    init(store: any RunRecorder) {
+        var recorders: [any RunRecorder] = [store]
+        // Without a companion (none offered, or it cannot connect) one lane does it all.
+        if let companion = try? store.companion() { recorders.append(companion) }
+        lanes = recorders.enumerated().map { ($1, DispatchQueue(label: "pare.log.writer.\($0)")) }
+        inFlight = DispatchSemaphore(value: lanes.count)
+    }
 
-    /// Queues a batch (waiting while the previous one commits); returns the batches done so far.
+    deinit { closeCompanions() }
+
+    /// Queues a batch (waiting while every lane is busy); returns the batches done so far, in order.
     func submit(_ lines: [Line]) throws -> [Result] {
         inFlight.wait()
         let done: [Result]
         do { done = try drain() } catch { inFlight.signal(); throw error }
-        queue.async { [self] in
+        let index = submitted
+        submitted += 1
+        let lane = index % lanes.count
+        lanes[lane].queue.async { [self] in
             defer { inFlight.signal() }
             do {
-                let result = try write(lines)
-                lock.withLock { results.append(result) }
+                let result = try write(lines, index: index, on: lanes[lane].recorder)
+                lock.withLock { results[index] = result }
             } catch {
-                lock.withLock { failure = error }
+                lock.withLock { failure = failure ?? error }
             }
         }
         return done
     }
 
-    /// Waits for the last batch; returns what is not yet returned.
+    /// Waits for the last batches; returns what is not yet returned.
     func finish() throws -> [Result] {
-        queue.sync {}
+        for lane in lanes { lane.queue.sync {} }
+        closeCompanions()
         return try drain()
     }
 
+    private func closeCompanions() {
+        for lane in lanes.dropFirst() { lane.recorder.close() }
+    }
+
+    /// The finished batches that follow the last one returned, in order.
     private func drain() throws -> [Result] {
         try lock.withLock {
             if let failure { throw failure }
-            defer { results.removeAll() }
-            return results
+            var out: [Result] = []
+            while let next = results.removeValue(forKey: returned) {
+                out.append(next)
+                returned += 1
+            }
+            return out
         }
     }
 
     /// One batch in one transaction, without the lines whose uid is recorded already (by an
     /// earlier log of the same file). Should the store refuse the batch (a check only it makes),
     /// each run is retried alone so only the bad line is lost.
-    private func write(_ lines: [Line]) throws -> Result {
+    private func write(_ lines: [Line], index: Int, on recorder: any RunRecorder) throws -> Result {
         var result = Result()
-        let known = try store.existingUIDs(lines.compactMap(\.uid))
-        let fresh = known.isEmpty ? lines : lines.filter { line in
-            guard let uid = line.uid, known.contains(uid) else { return true }
-            result.alreadyRecorded.append(line.number)
-            return false
+        var fresh = lines
+        var reserved: [Int64]?
+        do {
+            // With two lanes, batch `index` looks up its uids and takes its ids after batch
+            // index - 1 did, so the ids follow the file's lines.
+            let ordered = lanes.count > 1
+            if ordered { waitForTurn(index) }
+            defer { if ordered { passTurn(after: index) } }
+            let known = try recorder.existingUIDs(lines.compactMap(\.uid))
+            if !known.isEmpty {
+                fresh = lines.filter { line in
+                    guard let uid = line.uid, known.contains(uid) else { return true }
+                    result.alreadyRecorded.append(line.number)
+                    return false
+                }
+            }
+            if ordered && !fresh.isEmpty { reserved = try recorder.reserveRunIDs(fresh.count) }
         }
         guard !fresh.isEmpty else { return result }
+        let runs = fresh.map { (start: $0.run.start, outcome: $0.run.outcome) }
         do {
-            result.ids = try store.record(batch: fresh.map { (start: $0.run.start, outcome: $0.run.outcome) })
+            result.ids = try reserved.map { try recorder.record(batch: runs, ids: $0) } ?? recorder.record(batch: runs)
         } catch StoreError.invalidRecord {
             for line in fresh {
-                do { result.ids.append(try store.record(line.run.start, line.run.outcome)) } catch StoreError.invalidRecord(let why) {
+                do { result.ids.append(try recorder.record(line.run.start, line.run.outcome)) } catch StoreError.invalidRecord(let why) {
                     result.refused.append((line.number, why))
                 }
             }
         }
         return result
+    }
+
+    private func waitForTurn(_ index: Int) {
+        turn.lock()
+        while nextInTurn != index { turn.wait() }
+        turn.unlock()
+    }
+
+    private func passTurn(after index: Int) {
+        turn.lock()
+        nextInTurn = index + 1
+        turn.broadcast()
+        turn.unlock()
     }
 }

@@ -16,6 +16,26 @@ public protocol RunRecorder: AnyObject {
     /// Which of these global run ids the store already holds.
     func existingUIDs(_ uids: [String]) throws -> Set<String>
     func close()
+
+    /// A second connection to the same store that a bulk load (`pare log --from`) writes every
+    /// other batch on, so a server works on two batches at once; nil where one writer at a
+    /// time is the rule (the SQLite file).
+    func companion() throws -> (any RunRecorder)?
+    /// `count` new run ids, ascending, for `record(batch:ids:)`: batches written on two
+    /// connections take their ids in the file's order. Only a store with a companion has them.
+    func reserveRunIDs(_ count: Int) throws -> [Int64]
+    /// `record(batch:)` under ids reserved by `reserveRunIDs` (one per run, in order).
+    func record(batch runs: [(start: RunStart, outcome: RunOutcome)], ids: [Int64]) throws -> [Int64]
+}
+
+extension RunRecorder {
+    public func companion() throws -> (any RunRecorder)? { nil }
+    public func reserveRunIDs(_ count: Int) throws -> [Int64] {
+        preconditionFailure("a store without a companion gives run ids as it writes")
+    }
+    public func record(batch runs: [(start: RunStart, outcome: RunOutcome)], ids: [Int64]) throws -> [Int64] {
+        preconditionFailure("a store without a companion gives run ids as it writes")
+    }
 }
 
 /// The queries both stores answer with the same rows for the same runs.

@@ -46,7 +46,7 @@ extension PostgresStore {
             }
         }
         summary.merged = copied.count
-        let newIDs = try reserveRunIDs(copied.count)
+        let newIDs = try sequenceIDs(copied.count)
         for (run, id) in zip(copied, newIDs) { map[integer(run["id"])!] = id }
         let isCopied = Set(copied.compactMap { integer($0["id"]) })
         func copiedRows(_ rows: [[String: DatabaseValue]]) -> [[String: DatabaseValue]] {
@@ -138,17 +138,6 @@ extension PostgresStore {
             }
         }
         return summary
-    }
-
-    /// `count` new run ids from the sequence, ascending.
-    private func reserveRunIDs(_ count: Int) throws -> [Int64] {
-        if count == 0 { return [] }
-        let ids = try session.run("reserve_run_ids", ["count": Int64(count).databaseValue]).rows
-            .compactMap { if case .int(let id) = $0[0] { id } else { nil } }
-        guard ids.count == count else {
-            throw PostgresStoreError.refused(server: session.location.server, reason: "\(count) run ids could not be reserved")
-        }
-        return ids
     }
 
     /// One blob of the other database, and a chunked one's pieces one at a time.

@@ -21,9 +21,11 @@ final class PostgresRecordWriter: RecordWriting {
     /// Rows per statement: a batch's JSON stays a few megabytes.
     static let rowsPerStatement = 10_000
 
-    init(session: PostgresSession, runs: Int) {
+    /// `reserved`: the batch's run ids, reserved already (`PostgresStore.reserveRunIDs`).
+    init(session: PostgresSession, runs: Int, reserved: [Int64] = []) {
         self.session = session
         runsToCome = runs
+        reservedIDs = reserved[...]
     }
 
     func execute(_ query: String, _ arguments: [String: DatabaseValue]) throws {

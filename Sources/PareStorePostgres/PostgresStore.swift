@@ -16,6 +16,8 @@ import PareTensor
 /// dataset that two writers upsert at once is inserted by one (ON CONFLICT DO NOTHING).
 public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
     public let location: PostgresLocation
+    /// As given (with any password), for a companion connection.
+    private let url: String
     let session: PostgresSession
     let known = KnownRows()
     /// One statement or transaction at a time on the session (the heartbeat's timer and an
@@ -27,6 +29,7 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
     /// empty database). A database holding other tables, or a newer Pare's, is refused.
     public init(url: String) throws {
         location = try PostgresLocation(url)
+        self.url = url
         session = try PostgresSession(location)
         do {
             try PostgresMigrations.applyMissing(session)
@@ -70,6 +73,32 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
         let runs = try RunWriter.validated(batch: runs)
         let ids = try writing(runs: runs.count) { writer in try RunWriter.writeBatch(writer, runs, known: known) }
         return RunWriter.remember(runs, ids, in: known)
+    }
+
+    /// A second connection: the server runs each connection's statements on a core of its own,
+    /// and its per-row work (keys, indexes, foreign keys) is most of a bulk load's time.
+    public func companion() throws -> (any RunRecorder)? { try PostgresStore(url: url) }
+
+    public func reserveRunIDs(_ count: Int) throws -> [Int64] {
+        try lock.withLock { try sequenceIDs(count) }
+    }
+
+    /// `count` new run ids from the runs' sequence, ascending. The caller holds the lock.
+    func sequenceIDs(_ count: Int) throws -> [Int64] {
+        if count == 0 { return [] }
+        let ids = try session.run("reserve_run_ids", ["count": Int64(count).databaseValue]).rows
+            .compactMap { if case .int(let id) = $0[0] { id } else { nil } }
+        guard ids.count == count else {
+            throw PostgresStoreError.refused(server: location.server, reason: "\(count) run ids could not be reserved")
+        }
+        return ids
+    }
+
+    public func record(batch runs: [(start: RunStart, outcome: RunOutcome)], ids: [Int64]) throws -> [Int64] {
+        let runs = try RunWriter.validated(batch: runs)
+        precondition(ids.count == runs.count, "one reserved id per run")
+        let recorded = try writing(runs: runs.count, reserved: ids) { writer in try RunWriter.writeBatch(writer, runs, known: known) }
+        return RunWriter.remember(runs, recorded, in: known)
     }
 
     public func existingUIDs(_ uids: [String]) throws -> Set<String> {

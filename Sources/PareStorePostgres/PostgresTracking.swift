@@ -127,10 +127,10 @@ extension PostgresStore: RunTracker {
 
     /// `body` in one transaction through a batch writer whose held rows are written before the
     /// commit. Takes the lock.
-    func writing<T>(runs: Int, _ body: (PostgresRecordWriter) throws -> T) throws -> T {
+    func writing<T>(runs: Int, reserved: [Int64] = [], _ body: (PostgresRecordWriter) throws -> T) throws -> T {
         try lock.withLock {
             try session.transaction {
-                let writer = PostgresRecordWriter(session: session, runs: runs)
+                let writer = PostgresRecordWriter(session: session, runs: runs, reserved: reserved)
                 let value = try body(writer)
                 try writer.flush()
                 return value

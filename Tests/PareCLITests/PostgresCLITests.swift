@@ -246,6 +246,31 @@ struct PostgresCLITests {
         }
     }
 
+    /// `pare log --from` of more batches than one: on PostgreSQL the batches go to two
+    /// connections in turn, yet the ids follow the lines, a refused line and a repeated uid are
+    /// reported alike, and the runs are those a log into SQLite records.
+    @Test func aBulkLogOnTwoConnectionsKeepsTheLinesOrder() throws {
+        let cli = CLI()
+        let url = try PostgresTestServer.freshDatabase()
+        var lines = (0..<4_500).map { i in
+            "{\"method\": \"m\(i % 5)\", \"base\": \"b\", \"uid\": \"u\(i)\", \"params\": {\"bits\": \(i % 8)}, \"metrics\": {\"perplexity\": \(9 + Double(i) / 64)}, \"tags\": {\"i\": \"\(i)\"}}"
+        }
+        lines[2_600] = "{\"method\": \"m\", \"base\": \"b\", \"metrics\": {\"perplexity\": \"high\"}}"
+        lines[3_100] = lines[10]   // the same uid again: recorded once
+        let file = cli.path("bulk.jsonl")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let sqlite = try cli.run(["log", "--from", file])
+        let postgres = try cli.run(["log", "--from", file, "--db", url], db: false)
+        #expect(sqlite.status == 1 && postgres.status == 1 && postgres.stderr == sqlite.stderr, "\(postgres.stderr)")
+        #expect(postgres.stdout == sqlite.stdout)
+        #expect(postgres.stdout == (1...4_498).map { "\($0)\n" }.joined())
+        #expect(postgres.stderr.contains("recorded 4498 runs, 1 line already recorded (same uid), 1 line refused: 2601"), "\(postgres.stderr)")
+        #expect(try Self.both(cli, url, ["export", "--format", "csv"]).split(separator: "\n").count == 1 + 4_498)
+        // Again: every line is recorded already, on both connections.
+        let again = try cli.run(["log", "--from", file, "--db", url], db: false)
+        #expect(again.stdout.isEmpty && again.stderr.contains("recorded 0 runs, 4499 lines already recorded"), "\(again.stderr)")
+    }
+
     /// An MLP whose first layer's weights (17 MB) are past one 16 MiB blob chunk, so it is stored
     /// in pieces: a safetensors file written here, its weights a pattern of small values.
     static func largeMLP(at path: String) throws {
