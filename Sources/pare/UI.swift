@@ -20,6 +20,7 @@ struct UICommand: ParsableCommand {
         Examples:
           pare ui --db demo.sqlite
           pare ui --db sweep.sqlite --port 9000
+          pare ui --db postgresql://pare@db.internal/pare   # a team's server
           pare ui --host 0.0.0.0 --allow-remote   # the network can read it
         """
     )
