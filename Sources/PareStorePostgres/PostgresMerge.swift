@@ -46,7 +46,7 @@ extension PostgresStore {
             }
         }
         summary.merged = copied.count
-        let newIDs = try sequenceIDs(copied.count)
+        let newIDs = try session.reserveRunIDs(copied.count)
         for (run, id) in zip(copied, newIDs) { map[integer(run["id"])!] = id }
         let isCopied = Set(copied.compactMap { integer($0["id"]) })
         func copiedRows(_ rows: [[String: DatabaseValue]]) -> [[String: DatabaseValue]] {
@@ -117,13 +117,9 @@ extension PostgresStore {
             if let key = text(param["key"]), runIDKeys.contains(key), let old = integer(value), let id = map[old] {
                 value = id.databaseValue
             }
-            var row: [String: DatabaseValue] = ["run_id": param["run_id"]!, "key": param["key"] ?? .null,
-                                                "value_integer": .null, "value_real": .null, "value_text": .null]
-            switch value.storage {
-            case .int64: row["value_integer"] = value
-            case .double: row["value_real"] = value
-            default: row["value_text"] = value
-            }
+            var row = PostgresRecordWriter.typedColumns(value)
+            row["run_id"] = param["run_id"]
+            row["key"] = param["key"]
             return row
         }
         for (query, rows) in [("merge_runs_batch", runs), ("record_param_batch", params),

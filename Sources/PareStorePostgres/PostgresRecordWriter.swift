@@ -40,13 +40,7 @@ final class PostgresRecordWriter: RecordWriting {
     /// `record_run`: the run's row is held, under the next reserved id.
     func insert(_ query: String, _ arguments: [String: DatabaseValue]) throws -> Int64 {
         precondition(query == "record_run", "only record_run inserts a row whose id is needed")
-        if reservedIDs.isEmpty {
-            let rows = try session.run("reserve_run_ids", ["count": Int64(max(runsToCome, 1)).databaseValue]).rows
-            reservedIDs = rows.compactMap { if case .int(let id) = $0[0] { id } else { nil } }[...]
-            guard !reservedIDs.isEmpty else {
-                throw PostgresStoreError.refused(server: session.location.server, reason: "no run id could be reserved")
-            }
-        }
+        if reservedIDs.isEmpty { reservedIDs = try session.reserveRunIDs(max(runsToCome, 1))[...] }
         let id = reservedIDs.removeFirst()
         runsToCome -= 1
         var row = arguments
@@ -83,7 +77,11 @@ final class PostgresRecordWriter: RecordWriting {
     /// A param's value in the column of its type (migrations/postgresql/0001): integers and
     /// booleans (0/1) as integers, reals as reals, NaN and text as text, as SQLite types them.
     func paramValue(_ value: ConfigValue) -> [String: DatabaseValue] {
-        let typed = RunWriter.databaseValue(value)
+        Self.typedColumns(RunWriter.databaseValue(value))
+    }
+
+    /// A param value as SQLite stores it (integer, real or text) in the column of its type.
+    static func typedColumns(_ typed: DatabaseValue) -> [String: DatabaseValue] {
         var out: [String: DatabaseValue] = ["value_integer": .null, "value_real": .null, "value_text": .null]
         switch typed.storage {
         case .int64: out["value_integer"] = typed

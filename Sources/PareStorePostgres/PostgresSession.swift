@@ -57,6 +57,18 @@ final class PostgresSession: @unchecked Sendable {
         return table
     }
 
+    /// `count` new run ids from the runs' sequence, ascending (`reserve_run_ids`): for a batch
+    /// written in one statement per table, a merge, or batches on two connections in turn.
+    func reserveRunIDs(_ count: Int) throws -> [Int64] {
+        if count == 0 { return [] }
+        let ids = try run("reserve_run_ids", ["count": Int64(count).databaseValue]).rows
+            .compactMap { if case .int(let id) = $0[0] { id } else { nil } }
+        guard ids.count == count else {
+            throw PostgresStoreError.refused(server: location.server, reason: "\(count) run ids could not be reserved")
+        }
+        return ids
+    }
+
     /// Runs one statement whose answer holds bytes (bytea), which `table` shows only as a size:
     /// each row's cells, for the caller to decode (`PostgresSession.bytes`).
     func rawRows(_ query: String, _ arguments: [String: DatabaseValue]) throws -> [PostgresRandomAccessRow] {

@@ -70,8 +70,13 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
     }
 
     public func record(batch runs: [(start: RunStart, outcome: RunOutcome)]) throws -> [Int64] {
+        try record(batch: runs, reserved: [])
+    }
+
+    /// One transaction for the batch; `reserved`: its run ids, taken already (else from the sequence).
+    private func record(batch runs: [(start: RunStart, outcome: RunOutcome)], reserved: [Int64]) throws -> [Int64] {
         let runs = try RunWriter.validated(batch: runs)
-        let ids = try writing(runs: runs.count) { writer in try RunWriter.writeBatch(writer, runs, known: known) }
+        let ids = try writing(runs: runs.count, reserved: reserved) { writer in try RunWriter.writeBatch(writer, runs, known: known) }
         return RunWriter.remember(runs, ids, in: known)
     }
 
@@ -80,25 +85,12 @@ public final class PostgresStore: RunRecorder, RunQueries, @unchecked Sendable {
     public func companion() throws -> (any RunRecorder)? { try PostgresStore(url: url) }
 
     public func reserveRunIDs(_ count: Int) throws -> [Int64] {
-        try lock.withLock { try sequenceIDs(count) }
-    }
-
-    /// `count` new run ids from the runs' sequence, ascending. The caller holds the lock.
-    func sequenceIDs(_ count: Int) throws -> [Int64] {
-        if count == 0 { return [] }
-        let ids = try session.run("reserve_run_ids", ["count": Int64(count).databaseValue]).rows
-            .compactMap { if case .int(let id) = $0[0] { id } else { nil } }
-        guard ids.count == count else {
-            throw PostgresStoreError.refused(server: location.server, reason: "\(count) run ids could not be reserved")
-        }
-        return ids
+        try lock.withLock { try session.reserveRunIDs(count) }
     }
 
     public func record(batch runs: [(start: RunStart, outcome: RunOutcome)], ids: [Int64]) throws -> [Int64] {
-        let runs = try RunWriter.validated(batch: runs)
         precondition(ids.count == runs.count, "one reserved id per run")
-        let recorded = try writing(runs: runs.count, reserved: ids) { writer in try RunWriter.writeBatch(writer, runs, known: known) }
-        return RunWriter.remember(runs, recorded, in: known)
+        return try record(batch: runs, reserved: ids)
     }
 
     public func existingUIDs(_ uids: [String]) throws -> Set<String> {

@@ -37,8 +37,8 @@ extension RunBrowsing {
             func related(_ query: String) throws -> [RelatedRun] {
                 try rows.table(query, ["run_id": id.databaseValue], columns: ["id", "name", "method", "status"]).rows.compactMap { row in
                     guard case .int(let id) = row[0], case .text(let method) = row[2], case .text(let status) = row[3] else { return nil }
-                    if case .text(let name) = row[1] { return RelatedRun(id: id, name: name, method: method, status: status) }
-                    return RelatedRun(id: id, name: nil, method: method, status: status)
+                    let name: String? = if case .text(let n) = row[1] { n } else { nil }
+                    return RelatedRun(id: id, name: name, method: method, status: status)
                 }
             }
             return Lineage(ancestors: try related("run_ancestors"), nextStages: try related("run_descendants"),
